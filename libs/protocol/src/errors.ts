@@ -17,6 +17,9 @@ export type ProtocolErrorCode =
   | 'invalid-checkpoint'
   | 'invalid-credential'
   | 'invalid-module'
+  | 'invalid-inclusion-proof'
+  | 'invalid-fork-resolution'
+  | 'invalid-attestation'
   | 'no-fork';
 
 export const PROBLEM_BASE_URI = 'https://corridor-ledger.dev/problems/';

@@ -12,3 +12,8 @@ export * from './proofs/proof';
 export * from './receipts/transition-envelope';
 export * from './receipts/receipt';
 export * from './receipts/commitments';
+export * from './mmr';
+export * from './schemas/validate';
+export * from './corridor';
+export * from './chain';
+export * from './watchers';

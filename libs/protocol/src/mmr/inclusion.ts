@@ -15,8 +15,10 @@ import {
 import type { MmrInclusionProof, MmrNodeLookup, MmrPathStep, MmrVerifyResult } from './types';
 
 /**
- * Stable failure codes of `verifyInclusionProof`, in the order the checks run (the reference's order, with
- * `peaks_size_mismatch` added where the reference forgets to bind the peak list to `size`).
+ * Stable failure codes of `verifyInclusionProof`, in the order the checks run: the reference's order, plus four
+ * checks the reference lacks (spec/mmr.md): `peaks_size_mismatch` (the peak list is bound to `size`),
+ * `path_side_mismatch` (the path is bound to `leaf_index`), `peak_hash_mismatch` (the supplied peak of the leaf is
+ * the folded one) and `computed_peak_root_mismatch` (the informational field, when present, is true).
  */
 export const MMR_INCLUSION_FAILURES = [
   'not_an_object',
@@ -39,7 +41,10 @@ export const MMR_INCLUSION_FAILURES = [
   'path_not_list',
   'path_length_mismatch',
   'path_step_invalid',
+  'path_side_mismatch',
   'root_mismatch',
+  'peak_hash_mismatch',
+  'computed_peak_root_mismatch',
 ] as const;
 
 export type MmrInclusionFailure = (typeof MMR_INCLUSION_FAILURES)[number];
@@ -147,8 +152,10 @@ function fail(reason: MmrInclusionFailure, detail: string): MmrVerifyResult<MmrI
 }
 
 /**
- * Reference `verify_inclusion_proof`, same order of checks, plus the peak binding the reference lacks: the peak list
- * must be exactly the binary decomposition of `size` (count and every height). Never throws.
+ * Reference `verify_inclusion_proof`, same order of checks, plus what the reference lacks: the peak list must be
+ * exactly the binary decomposition of `size` (count and every height), each path side must be the one the leaf's
+ * position dictates, and both the supplied peak of the leaf and `computed_peak_root` (optional) must be the folded
+ * peak. Never throws.
  *
  * Note: an MMR root does not commit to the size by itself; callers must take `size` and `root` from a trusted
  * (signed) checkpoint and compare them with the proof's.
@@ -216,6 +223,8 @@ export function verifyInclusionProof(proof: unknown): MmrVerifyResult<MmrInclusi
     return fail('path_length_mismatch', `path has ${path.length} steps, peak height is ${peakHeight}`);
   }
   let cur = expectedLeaf;
+  // Position of the leaf inside its peak: bit i says whether the node at level i is a right child.
+  let local = leafIndex - expected.peakStart;
   for (let i = 0; i < path.length; i++) {
     const step: unknown = path[i];
     if (typeof step !== 'object' || step === null || Array.isArray(step)) {
@@ -226,6 +235,11 @@ export function verifyInclusionProof(proof: unknown): MmrVerifyResult<MmrInclusi
     if (side !== 'left' && side !== 'right') return fail('path_step_invalid', `path[${i}].side is not "left" or "right"`);
     const sib = normalizeMmrHex(s.hash);
     if (sib === null) return fail('path_step_invalid', `path[${i}].hash is not 64 hex characters`);
+    const wanted = local % 2 === 1 ? 'left' : 'right';
+    local = Math.floor(local / 2);
+    if (side !== wanted) {
+      return fail('path_side_mismatch', `path[${i}].side is "${side}", leaf ${leafIndex} needs "${wanted}" at that level`);
+    }
     const sibBytes = Buffer.from(sib, 'hex');
     cur = side === 'left' ? mmrNodeHashBytes(sibBytes, cur) : mmrNodeHashBytes(cur, sibBytes);
   }
@@ -234,5 +248,14 @@ export function verifyInclusionProof(proof: unknown): MmrVerifyResult<MmrInclusi
   hashes[peakIndex] = cur;
   const computed = bagPeakHashes(hashes)!;
   if (computed.toString('hex') !== root) return fail('root_mismatch', 'the path and peaks do not bag to root');
+  // The reference substitutes the folded peak and never looks at the supplied one; we require them to agree, so the
+  // proof's peak list is exactly the MMR's peak list.
+  if (!peaks[peakIndex]!.hash.equals(cur)) {
+    return fail('peak_hash_mismatch', `peaks[${peakIndex}].hash is not the peak the path folds to`);
+  }
+  // Informational in the reference (never checked there); when present it must be the folded peak.
+  if (p.computed_peak_root !== undefined && normalizeMmrHex(p.computed_peak_root) !== cur.toString('hex')) {
+    return fail('computed_peak_root_mismatch', 'computed_peak_root is not the peak the path folds to');
+  }
   return { valid: true };
 }

@@ -1,0 +1,81 @@
+import { ProtocolError, makeTransitionEnvelope, type JsonValue, type TransitionEnvelope } from '@corridor/protocol';
+import { refuse } from '../shared/domain-error';
+import { requireSameId, requireText } from '../shared/fields';
+import { requireCommandTime } from '../shared/time';
+import { LIFECYCLE_COMMAND_KINDS, isLifecycleCommand, type CorridorCommand, type LifecycleCommand, type RecordCorridorTransition } from './commands';
+import { CORRIDOR_EVENT_TYPES, LIFECYCLE_EVENT_TYPE, type CorridorEvent } from './events';
+import { checkAuthorization, checkEvidence } from './evidence';
+import type { LifecycleTable } from './lifecycle';
+import type { CorridorState } from './state';
+import { readTrustAnchors } from './trust-anchors';
+import type { TransitionKindRegistry } from './transition-kinds';
+
+export interface CorridorRules {
+  readonly lifecycle: LifecycleTable;
+  readonly transitionKinds: TransitionKindRegistry;
+}
+
+export function decideCorridor(command: CorridorCommand, state: CorridorState, rules: CorridorRules): CorridorEvent[] {
+  const at = requireCommandTime(command.at, state.updated_at);
+  if (command.type === 'CreateCorridor') {
+    if (state.corridor_id !== null) refuse('already-exists', `corridor ${state.corridor_id} already exists (${state.lifecycle})`);
+    const corridor_id = requireText(command.data?.corridor_id, 'corridor_id');
+    const trust_anchors = readTrustAnchors(command.data.trust_anchors);
+    return [{ type: CORRIDOR_EVENT_TYPES.created, data: { corridor_id, at, state: rules.lifecycle.initialState, trust_anchors } }];
+  }
+  const corridorId = state.corridor_id;
+  if (corridorId === null) refuse('not-found', `the corridor does not exist yet; ${command.type} needs CreateCorridor first`);
+  requireSameId(command.data?.corridor_id, corridorId, 'corridor_id');
+  if (isLifecycleCommand(command)) return decideLifecycle(command, state, corridorId, at, rules.lifecycle);
+  if (command.type === 'RecordCorridorTransition') return decideRecordTransition(command, state, corridorId, at, rules);
+  return refuse('invalid-command', `unknown corridor command ${JSON.stringify((command as { type: unknown }).type)}`);
+}
+
+function decideLifecycle(command: LifecycleCommand, state: CorridorState, corridorId: string, at: string, lifecycle: LifecycleTable): CorridorEvent[] {
+  const kind = LIFECYCLE_COMMAND_KINDS[command.type];
+  const current = state.lifecycle!;
+  const rule = lifecycle.ruleFor(current, kind);
+  if (rule === undefined) {
+    const from = lifecycle.fromStatesOf(kind);
+    const terminal = lifecycle.terminalStates.includes(current) ? `; ${current} is terminal` : '';
+    refuse('transition-not-allowed', `corridor ${corridorId} is ${current}; ${kind} is allowed only from ${from.join(', ')}${terminal}`);
+  }
+  const ctx = { state, corridorId, at, rule };
+  const { records, facts } = checkEvidence(command.data.evidence, ctx);
+  const authorization = rule.authorization === null ? null : checkAuthorization(command.data.authorization, rule.authorization, ctx);
+  return [
+    {
+      type: LIFECYCLE_EVENT_TYPE[kind],
+      data: { corridor_id: corridorId, at, transition: kind, from_state: rule.from, to_state: rule.to, evidence: records, authorization, facts },
+    },
+  ];
+}
+
+function decideRecordTransition(
+  command: RecordCorridorTransition,
+  state: CorridorState,
+  corridorId: string,
+  at: string,
+  rules: CorridorRules,
+): CorridorEvent[] {
+  const current = state.lifecycle!;
+  if (!rules.lifecycle.acceptsTransitionsIn.includes(current)) {
+    refuse('corridor-not-active', `corridor ${corridorId} is ${current}; transitions are accepted only in ${rules.lifecycle.acceptsTransitionsIn.join(', ')}`);
+  }
+  let envelope: TransitionEnvelope;
+  try {
+    envelope = makeTransitionEnvelope(command.data.transition as JsonValue);
+  } catch (e) {
+    if (e instanceof ProtocolError) refuse('invalid-transition', e.message);
+    throw e;
+  }
+  if (rules.transitionKinds.find(envelope.kind) === undefined) {
+    refuse('unknown-transition-kind', `transition kind ${JSON.stringify(envelope.kind)} is not in the transition-kind registry (${rules.transitionKinds.entries.map((e) => e.match).join(', ')})`);
+  }
+  return [
+    {
+      type: CORRIDOR_EVENT_TYPES.transitionRecorded,
+      data: { corridor_id: corridorId, at, ordinal: state.transitions_recorded + 1, transition: envelope },
+    },
+  ];
+}

@@ -1,0 +1,10 @@
+export * from './commands';
+export * from './events';
+export * from './state';
+export * from './lifecycle';
+export * from './transition-kinds';
+export * from './governance';
+export * from './evidence';
+export { decideCorridor, type CorridorRules } from './decide';
+export { evolveCorridor } from './evolve';
+export { corridorDecider } from './decider';

@@ -1,0 +1,22 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { SqliteEventStore } from '@corridor/ledger';
+import { eventStoreContract } from './contract/event-store.contract';
+
+eventStoreContract('SQLite (WAL, file on disk)', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ledger-sqlite-'));
+  const file = path.join(dir, 'events.sqlite');
+  let store = SqliteEventStore.open({ path: file });
+  return {
+    store: () => store,
+    restart: async () => {
+      await store.close();
+      store = SqliteEventStore.open({ path: file });
+    },
+    dispose: async () => {
+      await store.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+});

@@ -1,0 +1,3 @@
+export * from './attestation';
+export * from './compare';
+export * from './equivocation';
