@@ -193,7 +193,10 @@ async function readYaml(path: string): Promise<JsonValue> {
   }
 }
 
-/** A file, or every `*.json` file of a directory (sorted), as `{path, text}` sources; `path` relative to `base` when given. */
+/**
+ * A file, or every `*.json` file of a directory (sorted), as `{path, text}` sources; `path` is relative to `base` for
+ * files inside it (reports then name files as the reference does, relative to the module), absolute otherwise.
+ */
 export async function readJsonSources(arg: string, base?: string): Promise<{ path: string; text: string; bytes: Buffer }[]> {
   const abs = resolve(arg);
   if (!existsSync(abs)) throw new CliProblem('unreadable-file', 'File cannot be read', `ENOENT: ${arg}`);
@@ -210,7 +213,8 @@ export async function readJsonSources(arg: string, base?: string): Promise<{ pat
       // Not UTF-8: handed on as it decodes, so the verifier reports the file (it cannot be canonical JSON).
       text = new TextDecoder('utf-8').decode(bytes);
     }
-    out.push({ path: base ? relative(base, f) : f, text, bytes });
+    const rel = base ? relative(base, f) : '';
+    out.push({ path: rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : f, text, bytes });
   }
   return out;
 }

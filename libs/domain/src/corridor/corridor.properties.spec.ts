@@ -13,7 +13,7 @@ import {
   outsider,
   trustAnchorsDocument,
 } from '../testing/corridor-fixtures';
-import { LIFECYCLE_COMMAND_KINDS, type CorridorCommand } from './commands';
+import { LIFECYCLE_COMMAND_KINDS, type CorridorCommand, type LifecycleCommandType } from './commands';
 import { corridorDecider } from './decider';
 import type { CorridorState } from './state';
 
@@ -22,11 +22,12 @@ const file = require('@corridor/governance/corridor.lifecycle.state-machine.json
   transitions: { kind: string; from: string; to: string }[];
 };
 
-const COMMANDS = ['CreateCorridor', ...Object.keys(LIFECYCLE_COMMAND_KINDS), 'RecordCorridorTransition'] as const;
+const LIFECYCLE_COMMANDS = Object.keys(LIFECYCLE_COMMAND_KINDS) as LifecycleCommandType[];
+const COMMANDS: CorridorCommand['type'][] = ['CreateCorridor', ...LIFECYCLE_COMMANDS, 'RecordCorridorTransition'];
 const VARIANTS = ['valid', 'no-evidence', 'outsider-signed', 'tampered', 'other-corridor'] as const;
-type Step = { command: (typeof COMMANDS)[number]; variant: (typeof VARIANTS)[number] } | { walk: number };
+type Step = { command: CorridorCommand['type']; variant: (typeof VARIANTS)[number] } | { walk: number };
 
-const COMMAND_OF_KIND = Object.fromEntries(Object.entries(LIFECYCLE_COMMAND_KINDS).map(([c, k]) => [k, c])) as Record<string, Step extends infer S ? (S extends { command: infer C } ? C : never) : never>;
+const COMMAND_OF_KIND = Object.fromEntries(LIFECYCLE_COMMANDS.map((c) => [LIFECYCLE_COMMAND_KINDS[c], c])) as Record<string, LifecycleCommandType>;
 
 /**
  * Builds the command a step describes against the current state, so "valid" steps really are valid. A `walk`
@@ -44,7 +45,7 @@ function build(step: Step, state: CorridorState, at: string): CorridorCommand {
   if (step.command === 'RecordCorridorTransition') {
     return { type: 'RecordCorridorTransition', at, data: { corridor_id, transition: { kind: 'trade.order.placed.v1', payload: { at } } } };
   }
-  const kind = LIFECYCLE_COMMAND_KINDS[step.command];
+  const kind = LIFECYCLE_COMMAND_KINDS[step.command as LifecycleCommandType];
   const to = file.transitions.find((t) => t.kind === kind && t.from === state.lifecycle)?.to ?? 'DEPRECATED';
   const evidenceByKind: Record<string, () => JsonObject> = {
     submit: () => definitionCredential(),

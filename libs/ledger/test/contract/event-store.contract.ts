@@ -313,7 +313,7 @@ export function eventStoreContract(name: string, makeHarness: () => Promise<Cont
             db,
             project: (e, d) => {
               d.prepare('INSERT INTO seen (event_id, data) VALUES (?, ?)').run(e.id, e.data);
-              if (JSON.parse(e.data) === failOn) throw new Error(`simulated crash while projecting ${e.data}`);
+              if (JSON.parse(e.data) === failOn) throw new Error(`simulated crash while projecting ${failOn}`);
             },
           });
 

@@ -1,5 +1,5 @@
 import * as crypto from 'node:crypto';
-import { sha256Hex } from '../digest';
+import { coerceDigest, sha256Hex } from '../digest';
 import { ProtocolError } from '../errors';
 import { compareCodePoints } from '../json/canonical';
 import { parseJsonText } from '../json/json-text';
@@ -8,7 +8,6 @@ import { computeNextRoot } from '../receipts/receipt';
 import { utcSeconds } from '../proofs/proof';
 import { pyInt } from '../corridor/agreement';
 import { anchorsAllowing, pyStr } from '../corridor/module';
-import { coerceDigest } from '../digest';
 import {
   errorMessage,
   firstSchemaError,

@@ -1,5 +1,4 @@
-import { normalizeDigestSet } from '../digest';
-import { coerceDigest } from '../digest';
+import { coerceDigest, normalizeDigestSet } from '../digest';
 import { isJsonObject, type JsonObject, type JsonValue } from '../json/json-value';
 import { appendPeaks, bagPeaks, mmrLeafHash, mmrRootFromNextRoots, verifyMmrPeaks, type MmrPeak } from '../mmr';
 import { computeNextRoot } from '../receipts/receipt';

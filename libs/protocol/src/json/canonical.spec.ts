@@ -77,6 +77,8 @@ describe('canonical bytes', () => {
 
   it('ASCII variant escapes every non-ASCII code unit in lowercase hex, as Python json.dumps does', () => {
     expect(asciiSortedJson({ b: 'ü', a: '😀' })).toBe('{"a":"\\ud83d\\ude00","b":"\\u00fc"}');
+    // Python escapes everything outside ' '..'~', so DEL (U+007F) too — json.dumps({'d': '\x7f'}) == '{"d": "\\u007f"}'.
+    expect(asciiSortedJson({ d: '\u007f~' })).toBe('{"d":"\\u007f~"}');
     // Same document, only the escaping differs: parsing both back gives identical canonical bytes.
     fc.assert(
       fc.property(jsonValue, (v) => /^[\x00-\x7f]*$/.test(asciiSortedJson(v)) && canonicalize(parseJsonText(asciiSortedJson(v))) === canonicalize(v)),

@@ -21,12 +21,12 @@ export function canonicalBytes(value: unknown): Buffer {
 
 /**
  * Python's `json.dumps(x, sort_keys=True, separators=(",",":"))` with its default `ensure_ascii=True`:
- * every non-ASCII UTF-16 code unit becomes `\uXXXX` (lowercase hex, astral characters as surrogate pairs).
+ * DEL and every non-ASCII UTF-16 code unit become `\uXXXX` (lowercase hex, astral characters as surrogate pairs).
  * The reference hashes the corridor agreement set this way — a quirk we reproduce because it feeds the
  * genesis root.
  */
 export function asciiSortedJson(value: unknown): string {
-  return canonicalize(value).replace(/[\u0080-\uffff]/g, (ch) => '\\u' + ch.charCodeAt(0).toString(16).padStart(4, '0'));
+  return canonicalize(value).replace(/[\u007f-\uffff]/g, (ch) => '\\u' + ch.charCodeAt(0).toString(16).padStart(4, '0'));
 }
 
 export const FLOAT_ERROR = 'Floats are not allowed in JCS canonicalization. Use strings or integers.';

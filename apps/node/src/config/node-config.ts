@@ -1,0 +1,110 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { plainToInstance } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
+import { parseJsonText } from '@corridor/protocol';
+
+/**
+ * The node's configuration. Sources, later ones winning: built-in defaults, the JSON file named by
+ * CORRIDOR_CONFIG, environment variables. Validated once at startup: a bad value stops the node with a
+ * message naming the setting, never a half-configured node.
+ */
+export class NodeConfig {
+  /** Jurisdiction this node speaks for (ISO 3166-1 alpha-2 or a zone code), e.g. PK or AE. */
+  @IsString() @Matches(/^[A-Z][A-Z0-9-]{1,15}$/, { message: 'jurisdiction must be an upper-case code such as PK or AE' })
+  jurisdiction = 'ZZ';
+
+  @IsString() @MinLength(1)
+  httpHost = '127.0.0.1';
+
+  @IsInt() @Min(0) @Max(65535)
+  httpPort = 8080;
+
+  /** Folder of the embedded store (SQLite files) and, by default, the node key. */
+  @IsString() @MinLength(1)
+  dataDir = './data';
+
+  /** JWK file of the node's Ed25519 key; generated (mode 0600) on first start when absent. */
+  @IsOptional() @IsString()
+  nodeKeyFile?: string;
+
+  @IsIn(['sqlite', 'eventstoredb'])
+  eventStore: 'sqlite' | 'eventstoredb' = 'sqlite';
+
+  @IsOptional() @IsString() @Matches(/^(esdb|esdb\+discover|kurrentdb):\/\//, { message: 'eventStoreUrl must be an esdb:// connection string' })
+  eventStoreUrl?: string;
+
+  /** Largest request body accepted, in bytes. */
+  @IsInt() @Min(1024) @Max(16 * 1024 * 1024)
+  maxBodyBytes = 256 * 1024;
+
+  /** How often the saga deadline scheduler looks for expired sagas, in milliseconds. */
+  @IsInt() @Min(50) @Max(3_600_000)
+  schedulerIntervalMs = 1000;
+
+  get keyFile(): string {
+    return this.nodeKeyFile ?? resolve(this.dataDir, 'node.jwk');
+  }
+
+  get eventStoreFile(): string {
+    return resolve(this.dataDir, 'ledger.sqlite');
+  }
+
+  get nodeStateFile(): string {
+    return resolve(this.dataDir, 'node.sqlite');
+  }
+}
+
+/** Environment variable → config field. The README documents each. */
+export const ENVIRONMENT: Record<string, keyof NodeConfig> = {
+  CORRIDOR_JURISDICTION: 'jurisdiction',
+  CORRIDOR_HTTP_HOST: 'httpHost',
+  CORRIDOR_HTTP_PORT: 'httpPort',
+  CORRIDOR_DATA_DIR: 'dataDir',
+  CORRIDOR_NODE_KEY: 'nodeKeyFile',
+  CORRIDOR_EVENT_STORE: 'eventStore',
+  EVENTSTORE_URL: 'eventStoreUrl',
+  CORRIDOR_MAX_BODY_BYTES: 'maxBodyBytes',
+  CORRIDOR_SCHEDULER_INTERVAL_MS: 'schedulerIntervalMs',
+};
+
+const NUMERIC = new Set<keyof NodeConfig>(['httpPort', 'maxBodyBytes', 'schedulerIntervalMs']);
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): NodeConfig {
+  const raw: Record<string, unknown> = {};
+  const problems: string[] = [];
+  if (env.CORRIDOR_CONFIG) {
+    try {
+      const fromFile = parseJsonText(readFileSync(env.CORRIDOR_CONFIG, 'utf8'));
+      if (!fromFile || typeof fromFile !== 'object' || Array.isArray(fromFile)) problems.push(`CORRIDOR_CONFIG ${env.CORRIDOR_CONFIG}: must hold a JSON object`);
+      else Object.assign(raw, fromFile);
+    } catch (e) {
+      problems.push(`CORRIDOR_CONFIG ${env.CORRIDOR_CONFIG}: ${(e as Error).message}`);
+    }
+  }
+  for (const [name, field] of Object.entries(ENVIRONMENT)) {
+    const value = env[name];
+    if (value === undefined || value === '') continue;
+    if (NUMERIC.has(field)) {
+      if (!/^\d+$/.test(value)) problems.push(`${name}=${JSON.stringify(value)}: must be a whole number`);
+      else raw[field] = Number(value);
+    } else raw[field] = value;
+  }
+  const known = new Set<string>(Object.values(ENVIRONMENT));
+  for (const key of Object.keys(raw)) if (!known.has(key)) problems.push(`unknown setting ${JSON.stringify(key)} (known: ${[...known].join(', ')})`);
+  const config = plainToInstance(NodeConfig, raw);
+  for (const err of validateSync(config, { forbidUnknownValues: true })) {
+    const envName = Object.entries(ENVIRONMENT).find(([, f]) => f === err.property)?.[0];
+    problems.push(`${err.property}${envName ? ` (${envName})` : ''}: ${Object.values(err.constraints ?? {}).join('; ')}`);
+  }
+  if (config.eventStore === 'eventstoredb' && !config.eventStoreUrl) problems.push('eventStoreUrl (EVENTSTORE_URL) is required when eventStore is eventstoredb');
+  if (problems.length) throw new ConfigError(problems);
+  return config;
+}
