@@ -20,6 +20,7 @@ import {
 import { printJson, readJson, type CliIo } from '../cli-io';
 import { CliProblem } from '../cli-problem';
 import { loadCorridorModule, readJsonSources, readUtf8, type LoadedModule } from '../module-loader';
+import { checkReceiptsInParallel } from '../parallel/parallel-check';
 import type { Command } from './command';
 
 type Values = Record<string, string | boolean | string[] | boolean[] | undefined>;
@@ -54,7 +55,7 @@ async function runChain(values: Values, extra: ChainOptions = {}): Promise<Chain
   const expected = chainExpectations(loaded.module);
   const receipts = (await readJsonSources(required(values, 'receipts'), loaded.dir)).map(({ path, text }) => ({ path, text }));
   const forkResolutions = (await Promise.all(list(values, 'fork-resolution').map((p) => readJsonSources(p, loaded.dir)))).flat().map(({ path, text }) => ({ path, text }));
-  const verification = verifyCorridorChain(expected, receipts, {
+  const options: ChainOptions = {
     checkCanonicalBytes: values['check-canonical-bytes'] === true,
     enforceTrustAnchors: values['enforce-trust-anchors'] === true,
     enforceTransitionTypes: values['enforce-transition-types'] === true,
@@ -62,7 +63,9 @@ async function runChain(values: Values, extra: ChainOptions = {}): Promise<Chain
     requireSignedForkResolutions: values['require-signed-fork-resolutions'] === true,
     forkResolutions,
     ...extra,
-  });
+  };
+  const checked = await checkReceiptsInParallel(expected, receipts, options);
+  const verification = verifyCorridorChain(expected, receipts, options, checked);
   return { loaded, expected, verification };
 }
 

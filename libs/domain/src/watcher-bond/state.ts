@@ -30,9 +30,11 @@ export interface WatcherBondState extends Versioned {
   bond_ids: string[];
   /** Incidents already slashed (each is slashed once). */
   slashed_incidents: string[];
+  /** Why and when the watcher was banned; null unless BANNED. */
+  ban: { offence: string; incident: string; at: string } | null;
   updated_at: string | null;
 }
 
 export function initialWatcherBondState(): WatcherBondState {
-  return { version: 0, watcher_id: null, status: 'NONE', bond: null, bond_ids: [], slashed_incidents: [], updated_at: null };
+  return { version: 0, watcher_id: null, status: 'NONE', bond: null, bond_ids: [], slashed_incidents: [], ban: null, updated_at: null };
 }

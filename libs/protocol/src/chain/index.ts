@@ -5,6 +5,7 @@ export {
   selectCanonicalChain,
   forkPoints,
   isCanonicalText,
+  sortByPath,
   verifiedSigners,
   type Candidate,
   type CandidateIndex,

@@ -70,30 +70,14 @@ function mmrOf(size: number, root: string, peaks: MmrPeak[]): ChainMmr {
  * the tail's next_roots are leaf-hashed onto the checkpoint's peaks (the reference appends them raw: see
  * spec/protocol.md).
  */
-export function verifyCorridorChain(expected: ChainExpectations, receipts: readonly ReceiptSource[], options: ChainOptions = {}): ChainVerification {
+/**
+ * The per-receipt phase of chain verification (step 1 above): every receipt on its own, independent of the
+ * others, so callers may split the receipts across worker threads and concatenate the results in path order.
+ * Errors hold the first failing check of each failing receipt.
+ */
+export function checkReceiptSources(expected: ChainExpectations, receipts: readonly ReceiptSource[], options: ChainOptions = {}): CheckedReceipts {
   const errors: ChainIssue[] = [];
-  const warnings: ChainWarning[] = [];
-  const fail = (): ChainVerification => ({ valid: false, result: null, forks: [], warnings, errors });
-
-  let allowedReceiptSigners = new Set<string>();
-  if (options.enforceTrustAnchors) {
-    allowedReceiptSigners = anchorsAllowing(expected.trust_anchors ?? [], 'corridor_receipt', { wildcard: true });
-    if (allowedReceiptSigners.size === 0) {
-      errors.push({ check: 'trust-anchors', message: 'trust anchors enforced but no anchor permits corridor_receipt' });
-    }
-  }
-  const thresholds = options.enforceReceiptThreshold ? (expected.receipt_signing_thresholds ?? []) : [];
-  if (options.enforceReceiptThreshold) {
-    for (const e of expected.agreement_errors ?? []) errors.push({ check: 'agreement', message: e });
-  }
-  const resolutions = loadForkResolutions(options.forkResolutions, expected.corridor_id, { requireSigned: options.requireSignedForkResolutions });
-  for (const e of resolutions.errors) errors.push({ check: 'fork-resolution', message: e });
-
-  if (receipts.length === 0) {
-    errors.push({ check: 'no-receipts', message: 'no receipts given' });
-    return fail();
-  }
-
+  const allowedReceiptSigners = options.enforceTrustAnchors ? anchorsAllowing(expected.trust_anchors ?? [], 'corridor_receipt', { wildcard: true }) : new Set<string>();
   const expectedRulesets = new Set(expected.ruleset_digest_set);
   const expectedLawpacks = new Set(expected.lawpack_digest_set);
   const rows: ReceiptRow[] = [];
@@ -168,6 +152,43 @@ export function verifyCorridorChain(expected: ChainExpectations, receipts: reado
     }
     rows.push({ path: src.path, receipt, signers });
   }
+  return { rows, errors };
+}
+
+/** Result of the per-receipt phase: the receipts that passed every check, and the first failure of the others. */
+export interface CheckedReceipts {
+  rows: ReceiptRow[];
+  errors: ChainIssue[];
+}
+
+export function verifyCorridorChain(
+  expected: ChainExpectations,
+  receipts: readonly ReceiptSource[],
+  options: ChainOptions = {},
+  /** The per-receipt phase, when the caller already ran it (e.g. in parallel with `checkReceiptSources`). */
+  checked?: CheckedReceipts,
+): ChainVerification {
+  const errors: ChainIssue[] = [];
+  const warnings: ChainWarning[] = [];
+  const fail = (): ChainVerification => ({ valid: false, result: null, forks: [], warnings, errors });
+
+  if (options.enforceTrustAnchors && anchorsAllowing(expected.trust_anchors ?? [], 'corridor_receipt', { wildcard: true }).size === 0) {
+    errors.push({ check: 'trust-anchors', message: 'trust anchors enforced but no anchor permits corridor_receipt' });
+  }
+  const thresholds = options.enforceReceiptThreshold ? (expected.receipt_signing_thresholds ?? []) : [];
+  if (options.enforceReceiptThreshold) {
+    for (const e of expected.agreement_errors ?? []) errors.push({ check: 'agreement', message: e });
+  }
+  const resolutions = loadForkResolutions(options.forkResolutions, expected.corridor_id, { requireSigned: options.requireSignedForkResolutions });
+  for (const e of resolutions.errors) errors.push({ check: 'fork-resolution', message: e });
+
+  if (receipts.length === 0) {
+    errors.push({ check: 'no-receipts', message: 'no receipts given' });
+    return fail();
+  }
+
+  const { rows, errors: receiptErrors } = checked ?? checkReceiptSources(expected, receipts, options);
+  errors.push(...receiptErrors);
   if (errors.length > 0) return fail();
 
   // Bootstrap from a checkpoint.

@@ -1,0 +1,70 @@
+/**
+ * Tensor time: UTC with whole seconds, `YYYY-MM-DDTHH:MM:SSZ`, the form receipts, deadlines and proofs use. One
+ * form only, so two timestamps compare as instants and the canonical tensor has one spelling for each instant.
+ */
+const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
+const RFC3339 = /^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}:\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+
+/** Epoch milliseconds of a tensor timestamp, or null when the text is not one (impossible dates included). */
+export function timestampMillis(value: unknown): number | null {
+  if (typeof value !== 'string' || !TIMESTAMP.test(value)) return null;
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms) || formatTimestamp(ms) !== value) return null;
+  return ms;
+}
+
+export function isTimestamp(value: unknown): value is string {
+  return timestampMillis(value) !== null;
+}
+
+export function formatTimestamp(ms: number): string {
+  if (!Number.isFinite(ms)) throw new RangeError(`not a time: ${ms}`);
+  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/**
+ * Brings an RFC 3339 date-time (any offset, any fraction of a second) to tensor time: converted to UTC and
+ * truncated to the second. Truncating an expiry makes it earlier, never later (fail closed). Returns null for
+ * anything else, including impossible dates.
+ */
+export function normalizeTimestamp(value: unknown): string | null {
+  if (typeof value !== 'string') return null;
+  if (TIMESTAMP.test(value)) return timestampMillis(value) === null ? null : value;
+  const m = RFC3339.exec(value);
+  if (!m) return null;
+  const [, date, time, , zone] = m;
+  // Reject impossible calendar dates and times before applying the offset.
+  const plain = `${date}T${time}Z`;
+  if (timestampMillis(plain) === null) return null;
+  const ms = Date.parse(`${date}T${time}${zone!.toUpperCase() === 'Z' ? 'Z' : zone}`);
+  if (Number.isNaN(ms)) return null;
+  return formatTimestamp(ms);
+}
+
+/** Parses a tensor timestamp or throws a TypeError naming `what`. */
+export function requireTimestamp(value: unknown, what: string): number {
+  const ms = timestampMillis(value);
+  if (ms === null) throw new TypeError(`${what} must be a UTC timestamp YYYY-MM-DDTHH:MM:SSZ, got ${JSON.stringify(value)}`);
+  return ms;
+}
+
+/** A read time given as a Date, epoch milliseconds or a tensor timestamp, as epoch milliseconds. */
+export type ReadTime = Date | number | string;
+
+export function readTimeMillis(at: ReadTime): number {
+  if (at instanceof Date) {
+    const ms = at.getTime();
+    if (Number.isNaN(ms)) throw new TypeError('invalid Date given as read time');
+    return ms;
+  }
+  if (typeof at === 'number') {
+    if (!Number.isFinite(at)) throw new TypeError(`invalid read time ${at}`);
+    return at;
+  }
+  return requireTimestamp(at, 'read time');
+}
+
+/** The read time truncated to the second: the instant a query evaluates at and reports as `as_of`. */
+export function asOfMillis(at: ReadTime): number {
+  return Math.floor(readTimeMillis(at) / 1000) * 1000;
+}
