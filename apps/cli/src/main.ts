@@ -42,7 +42,7 @@ function findCommand(argv: string[]): Command | undefined {
 }
 
 function helpText(): string {
-  const lines = COMMANDS.map((c) => `  ${c.usage.padEnd(72)} ${c.summary}`);
+  const lines = COMMANDS.map((c) => `  ${c.usage}\n      ${c.summary}`);
   return [
     'usage: corridor <command> [options]',
     '',

@@ -1,4 +1,13 @@
-import { digestOf, type JsonObject } from '@corridor/protocol';
+import {
+  addProof,
+  buildForkAlarmCredential,
+  buildForkResolutionCredential,
+  buildReceipt,
+  canonicalize,
+  digestOf,
+  makeTransitionEnvelope,
+  type JsonObject,
+} from '@corridor/protocol';
 import { refused, specFor, tamperSignature, issueCredential } from '../testing';
 import {
   CORRIDOR_ID,
@@ -240,8 +249,8 @@ describe('halt: ACTIVE → HALTED with a MSEZCorridorForkAlarmCredential', () =>
   });
 
   it('refuses an alarm without a valid prev_root or sequence', () => {
-    given(ACTIVE).when(halt([forkAlarmCredential({ ...FORK, prev_root: 'ABC' })])).then(refused('invalid-evidence', /prev_root must be 64 lowercase hex/));
-    given(ACTIVE).when(halt([forkAlarmCredential({ ...FORK, sequence: -1 })])).then(refused('invalid-evidence', /sequence must be a non-negative integer/));
+    given(ACTIVE).when(halt([forkAlarmCredential({ ...FORK, prev_root: 'ABC' })])).then(refused('invalid-evidence', /does not match the vc.corridor-fork-alarm schema: \/credentialSubject\/prev_root/));
+    given(ACTIVE).when(halt([forkAlarmCredential({ ...FORK, sequence: -1 })])).then(refused('invalid-evidence', /vc.corridor-fork-alarm schema: \/credentialSubject\/sequence/));
   });
 
   it('accepts a fork at sequence 0 as sequence 0', () => {
@@ -254,6 +263,67 @@ describe('halt: ACTIVE → HALTED with a MSEZCorridorForkAlarmCredential', () =>
   it('refuses halt without evidence, and halt of a corridor that is not ACTIVE', () => {
     given(ACTIVE).when(halt([])).then(refused('evidence-missing', /halt from ACTIVE requires evidence MSEZCorridorForkAlarmCredential/));
     given(PENDING).when(halt([forkAlarmCredential()])).then(refused('transition-not-allowed', /is PENDING; halt is allowed only from ACTIVE/));
+  });
+});
+
+describe('credentials built by the protocol tools are accepted as they are', () => {
+  it('halts on a fork alarm the protocol built from two conflicting signed receipts, and resumes on its resolution', () => {
+    const receipt = (payload: JsonObject) =>
+      addProof(
+        buildReceipt({
+          corridor_id: CORRIDOR_ID,
+          sequence: 3,
+          timestamp: minute(20),
+          prev_root: ROOT_1,
+          lawpack_digest_set: [],
+          ruleset_digest_set: [],
+          transition: makeTransitionEnvelope({ kind: 'trade.order.placed.v1', payload }),
+        }),
+        zoneA,
+        { created: minute(20) },
+      );
+    const [a, b] = [receipt({ order: 1 }), receipt({ order: 2 })];
+    const bytes = (r: JsonObject) => Buffer.from(canonicalize(r) + '\n');
+    const alarm = addProof(
+      buildForkAlarmCredential({
+        corridor_id: CORRIDOR_ID,
+        receipt_a: { bytes: bytes(a), uri: 'receipts/3a.json' },
+        receipt_b: { bytes: bytes(b), uri: 'receipts/3b.json' },
+        issuer: watcherKey.did,
+        id: 'urn:test:alarm',
+        now: () => new Date(Date.parse(minute(30))),
+      }),
+      watcherKey,
+      { created: minute(30) },
+    );
+    const fork = { sequence: 3, prev_root: ROOT_1, next_root_a: a.next_root, next_root_b: b.next_root };
+    const halted = given(ACTIVE).when(cmd('HaltCorridor', minute(31), { corridor_id: CORRIDOR_ID, evidence: [alarm] })).then([
+      { type: 'corridor.halted.v1', data: { ...ev.halted().data, evidence: [evidenceOf(alarm, [watcherKey.did])], facts: { fork } } },
+    ] as CorridorEvent[]);
+    expect(halted.open_fork).toEqual(fork);
+
+    const resolution = addProof(
+      buildForkResolutionCredential({
+        corridor_id: CORRIDOR_ID,
+        sequence: 3,
+        prev_root: ROOT_1,
+        chosen_next_root: a.next_root,
+        issuer: zoneB.did,
+        id: 'urn:test:resolution',
+        now: () => new Date(Date.parse(minute(40))),
+      }),
+      zoneB,
+      { created: minute(40) },
+    );
+    const resumed = given([...ACTIVE, { type: 'corridor.halted.v1', data: { ...ev.halted().data, evidence: [evidenceOf(alarm, [watcherKey.did])], facts: { fork } } }] as CorridorEvent[])
+      .when(cmd('ResumeCorridorFromHalt', minute(41), { corridor_id: CORRIDOR_ID, evidence: [resolution] }))
+      .then([
+        {
+          type: 'corridor.resumed-from-halt.v1',
+          data: { ...ev.resumedFromHalt().data, evidence: [evidenceOf(resolution, [zoneB.did])], facts: { resolution: { sequence: 3, prev_root: ROOT_1, chosen_next_root: a.next_root } } },
+        },
+      ] as CorridorEvent[]);
+    expect(resumed.lifecycle).toBe('ACTIVE');
   });
 });
 
@@ -303,6 +373,15 @@ describe('resume_from_halt: HALTED → ACTIVE with the resolution of the fork th
 
   it('refuses a resolution of another fork', () => {
     given(HALTED).when(resume([forkResolutionCredential(ROOT_2, { sequence: 8, prev_root: ROOT_1 })])).then(refused('invalid-evidence', /resolves the fork at sequence 8 .* halted for the fork at sequence 7/));
+  });
+
+  it('refuses a resolution that is not shaped as the protocol schema says', () => {
+    const vc = issueCredential({
+      types: ['MSEZCorridorForkResolutionCredential'],
+      subject: { corridor_id: CORRIDOR_ID, sequence: FORK.sequence, prev_root: FORK.prev_root, chosen_next_root: ROOT_2 },
+      signers: [zoneA],
+    });
+    given(HALTED).when(resume([vc])).then(refused('invalid-evidence', /does not match the vc.corridor-fork-resolution schema/));
   });
 
   it('refuses a resolution choosing a root that is neither branch', () => {

@@ -1,16 +1,17 @@
+import { corridorAgreementSummary, definitionPayloadSha256, expectedLawpackDigestSet, type CorridorModule } from '@corridor/protocol';
 import {
-  corridorAgreementSummary,
-  definitionPayloadSha256,
-  expectedLawpackDigestSet,
-  isDigest,
-  type CorridorModule,
-} from '@corridor/protocol';
-import { evidenceRecord, verifyCredential, requireSubjectCorridor, type EvidenceRecord, type VerifiedCredential } from '../shared/credentials';
+  evidenceRecord,
+  requireCredentialSchema,
+  requireSubjectCorridor,
+  verifyCredential,
+  type EvidenceRecord,
+  type VerifiedCredential,
+} from '../shared/credentials';
 import { refuse } from '../shared/domain-error';
 import { compareTimestamps, timestampMillis } from '../shared/time';
 import type { LifecycleFacts } from './events';
 import type { LifecycleRule } from './lifecycle';
-import type { CorridorState, ForkPoint } from './state';
+import type { CorridorState, ForkPoint, ForkResolution } from './state';
 
 export const DEFINITION_CREDENTIAL = 'MSEZCorridorDefinitionCredential';
 export const AGREEMENT_CREDENTIAL = 'MSEZCorridorAgreementCredential';
@@ -33,20 +34,6 @@ type EvidenceCheck = (credentials: VerifiedCredential[], ctx: EvidenceContext) =
 function exactlyOne(credentials: VerifiedCredential[], type: string): VerifiedCredential {
   if (credentials.length !== 1) refuse('invalid-evidence', `exactly one ${type} is expected, ${credentials.length} were given`);
   return credentials[0]!;
-}
-
-function subjectDigest(vc: VerifiedCredential, field: string, type: string): string {
-  const v = vc.subject[field];
-  if (!isDigest(v)) refuse('invalid-evidence', `${type} credentialSubject.${field} must be 64 lowercase hex, got ${JSON.stringify(v ?? null)}`);
-  return v;
-}
-
-function subjectSequence(vc: VerifiedCredential, type: string): number {
-  const v = vc.subject.sequence;
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) {
-    refuse('invalid-evidence', `${type} credentialSubject.sequence must be a non-negative integer, got ${JSON.stringify(v ?? null)}`);
-  }
-  return v;
 }
 
 const checkDefinition: EvidenceCheck = (credentials) => {
@@ -95,12 +82,9 @@ const checkAgreement: EvidenceCheck = (credentials, ctx) => {
 
 const checkForkAlarm: EvidenceCheck = (credentials) => {
   const vc = exactlyOne(credentials, FORK_ALARM_CREDENTIAL);
-  const fork: ForkPoint = {
-    sequence: subjectSequence(vc, FORK_ALARM_CREDENTIAL),
-    prev_root: subjectDigest(vc, 'prev_root', FORK_ALARM_CREDENTIAL),
-    next_root_a: subjectDigest(vc, 'next_root_a', FORK_ALARM_CREDENTIAL),
-    next_root_b: subjectDigest(vc, 'next_root_b', FORK_ALARM_CREDENTIAL),
-  };
+  requireCredentialSchema(vc, 'vc.corridor-fork-alarm', FORK_ALARM_CREDENTIAL);
+  const s = vc.subject as unknown as ForkPoint;
+  const fork: ForkPoint = { sequence: s.sequence, prev_root: s.prev_root, next_root_a: s.next_root_a, next_root_b: s.next_root_b };
   if (fork.next_root_a === fork.next_root_b) {
     refuse('invalid-evidence', `${FORK_ALARM_CREDENTIAL} names the same next_root twice: identical receipts are duplicates, not a fork`);
   }
@@ -110,11 +94,9 @@ const checkForkAlarm: EvidenceCheck = (credentials) => {
 /** A resolution resumes the corridor only if it resolves the fork that halted it, choosing one of its branches. */
 const checkForkResolution: EvidenceCheck = (credentials, ctx) => {
   const vc = exactlyOne(credentials, FORK_RESOLUTION_CREDENTIAL);
-  const resolution = {
-    sequence: subjectSequence(vc, FORK_RESOLUTION_CREDENTIAL),
-    prev_root: subjectDigest(vc, 'prev_root', FORK_RESOLUTION_CREDENTIAL),
-    chosen_next_root: subjectDigest(vc, 'chosen_next_root', FORK_RESOLUTION_CREDENTIAL),
-  };
+  requireCredentialSchema(vc, 'vc.corridor-fork-resolution', FORK_RESOLUTION_CREDENTIAL);
+  const s = vc.subject as unknown as ForkResolution;
+  const resolution: ForkResolution = { sequence: s.sequence, prev_root: s.prev_root, chosen_next_root: s.chosen_next_root };
   const fork = ctx.state.open_fork;
   if (fork === null) refuse('invalid-evidence', `corridor ${ctx.corridorId} has no open fork for ${FORK_RESOLUTION_CREDENTIAL} to resolve`);
   if (resolution.sequence !== fork.sequence || resolution.prev_root !== fork.prev_root) {

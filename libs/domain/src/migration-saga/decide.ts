@@ -23,6 +23,8 @@ import { currentCompensationStep, type CompensationProgress, type CompensationTr
 type Saga = MigrationSagaState & { migration_id: string; corridor_id: string; asset_id: string; deadline: string };
 
 export function decideMigrationSaga(command: MigrationSagaCommand, state: MigrationSagaState, policy: MigrationSagaPolicy): MigrationSagaEvent[] {
+  // A redelivered report of a step already undone carries its original, older time: still a no-op, not a refusal.
+  if (isReportOfUndoneStep(command, state)) return [];
   const at = requireCommandTime(command.at, state.updated_at);
   if (command.type === 'StartMigration') return start(command, state, at);
   if (state.migration_id === null) refuse('not-found', `the migration saga does not exist yet; ${command.type} needs StartMigration first`);
@@ -58,6 +60,12 @@ export function decideMigrationSaga(command: MigrationSagaCommand, state: Migrat
     default:
       return refuse('invalid-command', `unknown migration saga command ${JSON.stringify((command as { type: unknown }).type)}`);
   }
+}
+
+function isReportOfUndoneStep(command: MigrationSagaCommand, state: MigrationSagaState): boolean {
+  if (command.type !== 'CompleteCompensationStep' && command.type !== 'FailCompensationStep') return false;
+  const step = command.data?.step;
+  return state.migration_id !== null && command.data.migration_id === state.migration_id && (state.compensation?.done.includes(step) ?? false);
 }
 
 function start(command: StartMigration, state: MigrationSagaState, at: string): MigrationSagaEvent[] {
@@ -145,14 +153,13 @@ function startCompensation(
 }
 
 /**
- * Common checks of a compensation step report. Returns null when the step was already undone: reports are
- * idempotent, so a duplicate (a retried message, a second worker) is a no-op, not an error.
+ * Common checks of a compensation step report. (A report of a step already undone never gets here: reports are
+ * idempotent, so a duplicate — a retried message, a second worker — is a no-op, see `isReportOfUndoneStep`.)
  */
-function stepUnderWay(saga: Saga, step: unknown, at: string): CompensationProgress | null {
+function stepUnderWay(saga: Saga, step: unknown, at: string): CompensationProgress {
   const name = requireText(step, 'step');
   const c = saga.compensation;
   if (c === null) refuse('transition-not-allowed', `migration ${saga.migration_id} is ${saga.phase}; nothing is being compensated`);
-  if (c.done.includes(name)) return null;
   if (!c.plan.includes(name)) refuse('invalid-command', `step ${name} is not in the compensation plan (${c.plan.join(', ')})`);
   const current = currentCompensationStep(c);
   if (saga.phase === 'compensation_failed') {
@@ -191,14 +198,12 @@ function stepCompleted(saga: Saga, c: CompensationProgress, at: string, evidence
 
 function completeStep(command: CompleteCompensationStep, saga: Saga, at: string): MigrationSagaEvent[] {
   const c = stepUnderWay(saga, command.data.step, at);
-  if (c === null) return [];
   const evidence = requireEvidenceDigest(command.data.evidence_digest_sha256, `compensation step ${command.data.step}`);
   return stepCompleted(saga, c, at, evidence, null);
 }
 
 function failStep(command: FailCompensationStep, saga: Saga, at: string, policy: MigrationSagaPolicy): MigrationSagaEvent[] {
   const c = stepUnderWay(saga, command.data.step, at);
-  if (c === null) return [];
   const error = requireText(command.data.error, 'error');
   const step = currentCompensationStep(c)!;
   const attempt = c.failures + 1;

@@ -41,6 +41,10 @@ describe('StartMigration', () => {
     given([]).when({ ...startMigration(), data: { ...startMigration().data, corridor_genesis_root: 'genesis' } }).then(refused('invalid-command', /corridor_genesis_root/));
   });
 
+  it('refuses a command addressed to another migration', () => {
+    given(STARTED).when({ type: 'AdvanceMigration', at: minute(1), data: { migration_id: 'mig-other', from_phase: 'initiated', evidence_digest_sha256: evidence('initiated') } }).then(refused('aggregate-mismatch', /mig-other/));
+  });
+
   it('refuses to start twice, and any other command before the start', () => {
     given(STARTED).when(startMigration(minute(1))).then(refused('already-exists', /already exists \(initiated\)/));
     given([]).when(advance('initiated', minute(1))).then(refused('not-found'));
@@ -179,6 +183,8 @@ describe('compensation steps: in order, idempotent, retried with exponential bac
       ev.ended('failed', TRANSIT_PLAN, minute(14)),
     );
     given(ended).when(complete('unlock_source', minute(20))).then([]);
+    // A redelivered report keeps its original time, older than the events since: still a no-op.
+    given(ended).when(complete('recall_from_transit', minute(11))).then([]);
   });
 
   it('refuses steps out of order, steps outside the plan, and reports without evidence', () => {

@@ -1,4 +1,4 @@
-import { baseDid, digestOf, isJsonObject, verifyProofs, withoutKeys, type JsonObject } from '@corridor/protocol';
+import { baseDid, digestOf, isJsonObject, validateSchema, verifyProofs, withoutKeys, type JsonObject, type SchemaName } from '@corridor/protocol';
 import { refuse, type DomainProblem } from './domain-error';
 
 /** A credential whose proofs were checked with the protocol, with what deciders need from it. */
@@ -76,4 +76,13 @@ export function requireSubjectCorridor(vc: VerifiedCredential, corridorId: strin
   if (id !== corridorId) {
     refuse(problem, `${what} is about corridor ${JSON.stringify(id ?? null)}, not ${JSON.stringify(corridorId)}`);
   }
+}
+
+/**
+ * The credential must have the shape the protocol's JSON Schema gives its type (checked with the protocol's own
+ * validator, so the node and the protocol tools agree on what a well-formed credential is).
+ */
+export function requireCredentialSchema(vc: VerifiedCredential, schema: SchemaName, what: string): void {
+  const result = validateSchema(schema, vc.credential);
+  if (!result.ok) refuse('invalid-evidence', `${what} does not match the ${schema} schema: ${result.errors.slice(0, 3).join('; ')}`);
 }

@@ -1,5 +1,5 @@
 import { isJsonObject } from '@corridor/protocol';
-import { evidenceRecord, verifyCredential } from '../shared/credentials';
+import { evidenceRecord, requireCredentialSchema, verifyCredential } from '../shared/credentials';
 import { refuse } from '../shared/domain-error';
 import { requireDigest, requireText } from '../shared/fields';
 import type { SlashEvidence } from './events';
@@ -30,18 +30,18 @@ function proveEquivocation(evidence: Record<string, unknown>, watcherId: string,
   const [a, b] = list.map((vc, i) => {
     const v = verifyCredential(vc, `attestation ${i}`);
     if (!v.types.includes(WATCHER_ATTESTATION_CREDENTIAL)) refuse('invalid-evidence', `attestation ${i} is not a ${WATCHER_ATTESTATION_CREDENTIAL}`);
+    requireCredentialSchema(v, 'vc.corridor-watcher-attestation', `attestation ${i}`);
     if (!v.signers.includes(watcherId)) refuse('invalid-evidence', `attestation ${i} is not signed by watcher ${watcherId} (signed by ${v.signers.join(', ')})`);
     return v;
   }) as [ReturnType<typeof verifyCredential>, ReturnType<typeof verifyCredential>];
   if (a.subject.corridor_id !== b.subject.corridor_id) refuse('invalid-evidence', 'the two attestations are about different corridors');
   const corridorId = requireInScope(bond, a.subject.corridor_id);
-  const count = a.subject.receipt_count;
-  if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 0 || count !== b.subject.receipt_count) {
+  // The schema made receipt_count an integer and final_state_root a digest.
+  const count = a.subject.receipt_count as number;
+  if (count !== b.subject.receipt_count) {
     refuse('invalid-evidence', 'the two attestations must state the same receipt_count: different heights are lag, not equivocation');
   }
-  const rootA = requireDigest(a.subject.final_state_root, 'attestation 0 final_state_root', 'invalid-evidence');
-  const rootB = requireDigest(b.subject.final_state_root, 'attestation 1 final_state_root', 'invalid-evidence');
-  if (rootA === rootB) refuse('invalid-evidence', 'the two attestations agree on the final state root: that is not equivocation');
+  if (a.subject.final_state_root === b.subject.final_state_root) refuse('invalid-evidence', 'the two attestations agree on the final state root: that is not equivocation');
   return {
     incident: `equivocation:${corridorId}:${count}`,
     evidence: { kind: 'conflicting-attestations', corridor_id: corridorId, receipt_count: count, attestations: [evidenceRecord(a), evidenceRecord(b)] },

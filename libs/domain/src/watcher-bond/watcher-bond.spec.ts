@@ -1,7 +1,7 @@
 import { sha256Hex } from '@corridor/protocol';
-import { refused, specFor, tamperSignature } from '../testing';
+import { issueCredential, refused, specFor, tamperSignature } from '../testing';
 import { CORRIDOR_ID, ROOT_2, ROOT_3, minute } from '../testing/corridor-fixtures';
-import { BOND_ID, OTHER_CORRIDOR, WATCHER_ID, bondCommand, bondEvents as ev, postBond, stranger, watcherAttestation } from '../testing/watcher-bond-fixtures';
+import { BOND_ID, OTHER_CORRIDOR, WATCHER, WATCHER_ID, bondCommand, bondEvents as ev, postBond, stranger, watcherAttestation } from '../testing/watcher-bond-fixtures';
 import { evidenceOf } from '../testing/corridor-fixtures';
 import type { WatcherBondCommand } from './commands';
 import { watcherBondDecider } from './decider';
@@ -54,6 +54,10 @@ describe('PostBond', () => {
   it('refuses a bond without a corridor scope, or listing a corridor twice', () => {
     given([]).when(postBond(minute(0), { corridor_ids: [] }) as WatcherBondCommand).then(refused('invalid-command', /at least one corridor/));
     given([]).when(postBond(minute(0), { corridor_ids: [CORRIDOR_ID, CORRIDOR_ID] }) as WatcherBondCommand).then(refused('invalid-command', /twice/));
+  });
+
+  it('refuses a command for another watcher than the stream’s', () => {
+    given(POSTED).when({ ...cmd('StartUnbonding', minute(1)), data: { watcher_id: stranger.did } } as WatcherBondCommand).then(refused('aggregate-mismatch'));
   });
 
   it('refuses a watcher id that is not a did:key', () => {
@@ -159,6 +163,8 @@ describe('SlashBond: percentages of the original collateral, never below zero', 
     given(POSTED).when(slash('equivocation', { attestations: [a, watcherAttestation(42, ROOT_3, stranger)] })).then(refused('invalid-evidence', /attestation 1 is not signed by watcher/));
     given(POSTED).when(slash('equivocation', { attestations: [a, tamperSignature(watcherAttestation(42, ROOT_3))] })).then(refused('invalid-evidence', /attestation 1 has no valid proof/));
     given(POSTED).when(slash('equivocation', { attestations: [a] })).then(refused('invalid-evidence', /exactly two/));
+    const unshaped = issueCredential({ types: ['MSEZCorridorWatcherAttestationCredential'], subject: { corridor_id: CORRIDOR_ID, receipt_count: 42, final_state_root: ROOT_3 }, signers: [WATCHER] });
+    given(POSTED).when(slash('equivocation', { attestations: [a, unshaped] })).then(refused('invalid-evidence', /attestation 1 does not match the vc.corridor-watcher-attestation schema/));
     given(POSTED).when(slash('equivocation', { attestations: [a, watcherAttestation(42, ROOT_3, undefined, OTHER_CORRIDOR)] })).then(refused('invalid-evidence', /different corridors/));
   });
 

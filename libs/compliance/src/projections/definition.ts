@@ -1,0 +1,49 @@
+import type { Doc, GenerationReader, IndexValues } from '../store/port';
+import type { LedgerRecord } from './ledger-record';
+
+/** A collection of a projection: its documents and how to index them. */
+export interface CollectionDefinition {
+  /** Index values of a document (field → values); omitted: the collection has no index. */
+  readonly index?: (doc: Doc, key: string) => IndexValues;
+}
+
+/**
+ * A projection: a named read model folded from the global log. The framework feeds it every event of the
+ * streams it folds, in global order, each exactly once and gap-checked per stream, and commits its writes
+ * together with its checkpoint.
+ */
+export interface ProjectionDefinition {
+  /** Identifier (`[a-z][a-z0-9_]*`): names the store's tables and keys. */
+  readonly name: string;
+  readonly collections: Readonly<Record<string, CollectionDefinition>>;
+  /**
+   * Stream-name prefixes of the streams it folds; omitted: every stream. Only stream filters exist (never
+   * event-type filters): every event of a folded stream reaches the gap check, so a missing sequence can never
+   * pass for a filtered one.
+   */
+  readonly streamPrefixes?: readonly string[];
+  /**
+   * Opens the projection on a generation: `reader` shows what is committed there (empty for a new
+   * generation). Called on every (re)start; whatever the handler keeps in memory must be rebuilt from `reader`.
+   */
+  open(reader: GenerationReader): Promise<ProjectionHandler>;
+}
+
+export interface ProjectionHandler {
+  /** Folds one record into the read model through `tx`. Throwing stops the projection at this record. */
+  fold(record: LedgerRecord, tx: FoldContext): Promise<void> | void;
+  /** Metadata committed with each batch (e.g. the tensor commitment), after the batch's records were folded. */
+  meta?(): Record<string, string>;
+}
+
+/**
+ * Read-your-writes access to the projection's documents inside the batch being folded. Writes become visible to
+ * readers only when the batch commits (with the checkpoint, atomically).
+ */
+export interface FoldContext {
+  get<T extends Doc = Doc>(collection: string, key: string): Promise<T | undefined>;
+  put(collection: string, key: string, doc: Doc): void;
+  delete(collection: string, key: string): void;
+  /** Keys whose document has `value` in index `field`, including this batch's uncommitted writes. */
+  keysBy(collection: string, field: string, value: string): Promise<string[]>;
+}
