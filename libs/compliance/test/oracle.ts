@@ -28,11 +28,11 @@ export interface OracleCell {
   subject: string;
   jurisdiction: string;
   domain: string;
-  attestations: OracleAttestation[];
+  attestations: readonly OracleAttestation[];
 }
 
 /** §5: cell digests, 4096 buckets by key digest, the commitment document. */
-export function oracleCommitment(cells: readonly OracleCell[]): string {
+export function oracleCommitment(cells: readonly Readonly<OracleCell>[]): string {
   const entries = cells.map((c) => {
     const cell = {
       subject: c.subject,

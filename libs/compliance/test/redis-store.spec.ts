@@ -51,7 +51,7 @@ describe('Redis projection store specifics', () => {
       expect(keys).toEqual([`${base}:doc:cells`, `${base}:idx:cells:subject:s1`, `${base}:meta`, `${base}:streams`, `${p}:{compliance_tensor}:generations`].sort());
       expect(await raw.hgetall(`${base}:meta`)).toEqual({ events: '1', position: '7/7', commitment: 'abc' });
       expect(await raw.hget(`${base}:doc:cells`, 'k')).toBe('{"a":1}');
-      expect(await raw.zrange(`${base}:idx:cells:subject:s1`, 0, -1)).toEqual(['k']);
+      expect(await raw.zrange(`${base}:idx:cells:subject:s1`, '0', '-1')).toEqual(['k']);
       expect(await raw.hget(`${p}:{compliance_tensor}:generations`, 'active')).toBe(String(g));
     } finally {
       raw.disconnect();

@@ -5,3 +5,4 @@ export * from './sqlite/sqlite-event-store';
 export * from './esdb/esdb-event-store';
 export * from './subscriptions/catch-up-subscription';
 export * from './subscriptions/sqlite-checkpoints';
+export * from './chain';

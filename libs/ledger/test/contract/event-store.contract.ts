@@ -298,116 +298,69 @@ export function eventStoreContract(name: string, makeHarness: () => Promise<Cont
 
       it('a restarted consumer resumes exactly after its checkpoint: nothing skipped, nothing twice', async () => {
         const p = prefix();
-        process.stderr.write('L1@'+(Date.now()%100000)+'\n');
         const filter = { on: 'stream', prefixes: [p] } as const;
-        process.stderr.write('L2@'+(Date.now()%100000)+'\n');
         const projectionFile = path.join(tmp, `${p}projection.sqlite`);
-        process.stderr.write('L3@'+(Date.now()%100000)+'\n');
         const openProjection = () => {
           const db = new Database(projectionFile);
-        process.stderr.write('L5@'+(Date.now()%100000)+'\n');
           db.pragma('journal_mode = WAL');
-        process.stderr.write('L6@'+(Date.now()%100000)+'\n');
           db.exec('CREATE TABLE IF NOT EXISTS seen (n INTEGER PRIMARY KEY AUTOINCREMENT, event_id TEXT NOT NULL, data TEXT NOT NULL)');
-        process.stderr.write('L7@'+(Date.now()%100000)+'\n');
           return db;
-        process.stderr.write('L8@'+(Date.now()%100000)+'\n');
         };
-        process.stderr.write('L9@'+(Date.now()%100000)+'\n');
         let failOn: string | undefined;
-        process.stderr.write('L10@'+(Date.now()%100000)+'\n');
         const consumer = (db: Database.Database) =>
           sqliteConsumer({
             name: `${p}projection`,
             db,
             project: (e, d) => {
               d.prepare('INSERT INTO seen (event_id, data) VALUES (?, ?)').run(e.id, e.data);
-        process.stderr.write('L16@'+(Date.now()%100000)+'\n');
               if (JSON.parse(e.data) === failOn) throw new Error(`simulated crash while projecting ${failOn}`);
-        process.stderr.write('L17@'+(Date.now()%100000)+'\n');
             },
           });
-        process.stderr.write('L19@'+(Date.now()%100000)+'\n');
 
         const expectedData: string[] = [];
-        process.stderr.write('L21@'+(Date.now()%100000)+'\n');
         const append = async (stream: string, from: number, n: number) => {
           const last = await h.store().readLast(stream);
-        process.stderr.write('L23@'+(Date.now()%100000)+'\n');
           const batch = Array.from({ length: n }, (_, i) => ev('E', `${from + i}`));
-        process.stderr.write('L24@'+(Date.now()%100000)+'\n');
           await h.store().append(stream, batch, last ? last.revision : NO_STREAM);
-        process.stderr.write('L25@'+(Date.now()%100000)+'\n');
           expectedData.push(...batch.map((e) => e.data));
-        process.stderr.write('L26@'+(Date.now()%100000)+'\n');
         };
-        process.stderr.write('L27@'+(Date.now()%100000)+'\n');
         await append(`${p}a`, 0, 5);
-        process.stderr.write('L28@'+(Date.now()%100000)+'\n');
         await append(`${p}b`, 5, 5);
-        process.stderr.write('L29@'+(Date.now()%100000)+'\n');
 
         // First run: processes the history and some live events, then stops.
         let db = openProjection();
-        process.stderr.write('L32@'+(Date.now()%100000)+'\n');
         let run = startCatchUpSubscription(h.store(), consumer(db), { filter });
-        process.stderr.write('L33@'+(Date.now()%100000)+'\n');
         await run.caughtUp;
-        process.stderr.write('L34@'+(Date.now()%100000)+'\n');
         await append(`${p}a`, 10, 3);
-        process.stderr.write('L35@'+(Date.now()%100000)+'\n');
         let tail = (await h.store().readLast(`${p}a`))!;
-        process.stderr.write('L36@'+(Date.now()%100000)+'\n');
         await run.waitFor(tail.position);
-        process.stderr.write('L37@'+(Date.now()%100000)+'\n');
         await run.stop();
-        process.stderr.write('L38@'+(Date.now()%100000)+'\n');
         db.close();
-        process.stderr.write('L39@'+(Date.now()%100000)+'\n');
 
         // Events arrive while nobody listens; the store restarts too.
         await append(`${p}b`, 13, 4);
-        process.stderr.write('L42@'+(Date.now()%100000)+'\n');
         await h.restart();
-        process.stderr.write('L43@'+(Date.now()%100000)+'\n');
 
         // Second run crashes in the middle of an event: its projection write is rolled back with the checkpoint.
         failOn = '15';
-        process.stderr.write('L46@'+(Date.now()%100000)+'\n');
         db = openProjection();
-        process.stderr.write('L47@'+(Date.now()%100000)+'\n');
         run = startCatchUpSubscription(h.store(), consumer(db), { filter });
-        process.stderr.write('L48@'+(Date.now()%100000)+'\n');
         await expect(run.done).rejects.toThrow('simulated crash while projecting 15');
-        process.stderr.write('L49@'+(Date.now()%100000)+'\n');
         db.close();
-        process.stderr.write('L50@'+(Date.now()%100000)+'\n');
 
         // Third run: resumes with the event that failed.
         failOn = undefined;
-        process.stderr.write('L53@'+(Date.now()%100000)+'\n');
         await append(`${p}a`, 17, 3);
-        process.stderr.write('L54@'+(Date.now()%100000)+'\n');
         db = openProjection();
-        process.stderr.write('L55@'+(Date.now()%100000)+'\n');
         run = startCatchUpSubscription(h.store(), consumer(db), { filter });
-        process.stderr.write('L56@'+(Date.now()%100000)+'\n');
         tail = (await h.store().readLast(`${p}a`))!;
-        process.stderr.write('L57@'+(Date.now()%100000)+'\n');
         await run.waitFor(tail.position);
-        process.stderr.write('L58@'+(Date.now()%100000)+'\n');
         await run.stop();
-        process.stderr.write('L59@'+(Date.now()%100000)+'\n');
         const rows = db.prepare('SELECT event_id, data FROM seen ORDER BY n').all() as { event_id: string; data: string }[];
-        process.stderr.write('L60@'+(Date.now()%100000)+'\n');
         db.close();
-        process.stderr.write('L61@'+(Date.now()%100000)+'\n');
         expect(rows.map((r) => r.data)).toEqual(expectedData);
-        process.stderr.write('L62@'+(Date.now()%100000)+'\n');
         const all = await h.store().readAll({ filter, fromPosition: (await h.store().read(`${p}a`, { maxCount: 1 }))[0]!.position });
-        process.stderr.write('L63@'+(Date.now()%100000)+'\n');
         expect(rows.map((r) => r.event_id)).toEqual(all.map((e) => e.id));
-        process.stderr.write('L64@'+(Date.now()%100000)+'\n');
       });
     });
   });

@@ -1,0 +1,3 @@
+export * from './chain-profile';
+export * from './mmr-metadata';
+export * from './receipt-chain-writer';
