@@ -6,3 +6,8 @@ export * from './esdb/esdb-event-store';
 export * from './subscriptions/catch-up-subscription';
 export * from './subscriptions/sqlite-checkpoints';
 export * from './chain';
+export * from './signing/receipt-signer';
+export * from './chain/chain-profile';
+export * from './chain/receipt-events';
+export * from './chain/receipt-chain-reader';
+export * from './chain/receipt-chain-writer';

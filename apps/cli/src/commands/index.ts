@@ -1,9 +1,10 @@
 import { canonCommand, digestCommand } from './canon';
 import { CHAIN_COMMANDS } from './chain';
 import type { Command } from './command';
+import { exampleCorridorCommand } from './example';
 import { keysNewCommand } from './keys';
 import { MMR_COMMANDS } from './mmr';
 import { vcSignCommand, vcVerifyCommand } from './vc';
 
 /** The command table: every `corridor` command, in the order `--help` lists them. */
-export const COMMANDS: Command[] = [canonCommand, digestCommand, keysNewCommand, vcSignCommand, vcVerifyCommand, ...MMR_COMMANDS, ...CHAIN_COMMANDS];
+export const COMMANDS: Command[] = [canonCommand, digestCommand, keysNewCommand, vcSignCommand, vcVerifyCommand, ...MMR_COMMANDS, ...CHAIN_COMMANDS, exampleCorridorCommand];

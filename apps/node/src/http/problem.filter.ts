@@ -1,6 +1,8 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { DomainError } from '@corridor/domain';
 import { PROBLEM_BASE_URI, ProtocolError } from '@corridor/protocol';
 import type { Request, Response } from 'express';
+import { domainProblem } from './domain-errors';
 import { ProblemException, type ProblemDocument } from './problem';
 
 /**
@@ -23,6 +25,7 @@ export class ProblemFilter implements ExceptionFilter {
 
   private toProblem(exception: unknown, instance: string): ProblemDocument {
     if (exception instanceof ProblemException) return exception.toDocument(instance);
+    if (exception instanceof DomainError) return domainProblem(exception).toDocument(instance);
     if (hasProblem(exception)) return { ...exception.toProblem(), instance };
     if (exception instanceof ProtocolError) {
       return { type: PROBLEM_BASE_URI + exception.code, title: 'Invalid input', status: 400, detail: exception.message, instance };

@@ -104,6 +104,8 @@ export function complianceTensorProjection(): ProjectionDefinition {
     async open(reader) {
       const index = new TensorCommitmentIndex();
       for (const [key, digest] of await reader.entries('cell_digests')) index.set(sha256Hex(key), digest as string);
+      // Revocations are few: all of them stay in memory, so attesting never reads the store for one.
+      const revokedDigests = new Set((await reader.entries('revocations')).map(([k]) => k));
       const cp = await reader.checkpoint();
       let rejections = Number(cp.meta.rejections ?? '0');
       if (cp.meta.commitment !== undefined && cp.meta.commitment !== index.commitment()) {
@@ -114,26 +116,30 @@ export function complianceTensorProjection(): ProjectionDefinition {
 
       const attest = async (tx: FoldContext, { key, attestation }: CellAttestation) => {
         const text = cellKeyText(key);
-        const revoked = (await tx.get('revocations', attestation.digest)) !== undefined;
-        const a: Attestation = revoked ? { ...attestation, revoked: true } : attestation;
-        const current = (await tx.get('cells', text)) as unknown as TensorCell | undefined;
+        const keyDigest = sha256Hex(text);
+        const a: Attestation = revokedDigests.has(attestation.digest) ? { ...attestation, revoked: true } : attestation;
+        // The commitment index knows every cell there is (committed or in this batch): a key it lacks is new.
+        const exists = index.digestOfCell(keyDigest) !== undefined;
+        const current = exists ? ((await tx.get('cells', text)) as unknown as TensorCell | undefined) : undefined;
         const { cell, changed } = withAttestation(current, key, a);
-        if (changed) put(tx, text, cell);
+        if (changed) put(tx, text, keyDigest, cell, !exists);
       };
       const revoke = async (tx: FoldContext, digest: string, record: LedgerRecord) => {
-        if ((await tx.get('revocations', digest)) === undefined) {
+        if (!revokedDigests.has(digest)) {
+          revokedDigests.add(digest);
           tx.put('revocations', digest, { digest, stream: record.stream, sequence: record.sequence, at: recordTime(record) });
         }
         for (const text of await tx.keysBy('cells', 'digest', digest)) {
           const r = withRevocation((await tx.get('cells', text)) as unknown as TensorCell, digest);
-          if (r.changed) put(tx, text, r.cell);
+          if (r.changed) put(tx, text, sha256Hex(text), r.cell, false);
         }
       };
-      const put = (tx: FoldContext, text: string, cell: TensorCell) => {
+      const put = (tx: FoldContext, text: string, keyDigest: string, cell: TensorCell, created: boolean) => {
         const d = cellDigest(cell);
-        tx.put('cells', text, cell as unknown as Doc);
+        if (created) tx.create('cells', text, cell as unknown as Doc);
+        else tx.put('cells', text, cell as unknown as Doc);
         tx.put('cell_digests', text, d);
-        index.set(sha256Hex(text), d);
+        index.set(keyDigest, d);
       };
       const rejected = (tx: FoldContext, record: LedgerRecord, kind: string, reason: string) => {
         rejections++;

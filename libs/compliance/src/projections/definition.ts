@@ -43,6 +43,11 @@ export interface ProjectionHandler {
 export interface FoldContext {
   get<T extends Doc = Doc>(collection: string, key: string): Promise<T | undefined>;
   put(collection: string, key: string, doc: Doc): void;
+  /**
+   * Puts a document the caller knows did not exist before this batch (the projection keeps its own proof of
+   * that, e.g. the tensor's commitment index), so the writer need not read the store to find old index values.
+   */
+  create(collection: string, key: string, doc: Doc): void;
   delete(collection: string, key: string): void;
   /** Keys whose document has `value` in index `field`, including this batch's uncommitted writes. */
   keysBy(collection: string, field: string, value: string): Promise<string[]>;

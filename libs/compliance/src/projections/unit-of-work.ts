@@ -101,6 +101,12 @@ export class UnitOfWork implements FoldContext {
     this.pending.set(UnitOfWork.id(collection, key), { collection, key, doc });
   }
 
+  create(collection: string, key: string, doc: Doc): void {
+    const id = UnitOfWork.id(collection, key);
+    if (!this.pending.has(id) && !this.bases.has(id)) this.bases.set(id, ABSENT);
+    this.put(collection, key, doc);
+  }
+
   delete(collection: string, key: string): void {
     this.collection(collection);
     this.pending.set(UnitOfWork.id(collection, key), { collection, key, doc: undefined });
@@ -128,7 +134,8 @@ export class UnitOfWork implements FoldContext {
   async writes(): Promise<DocWrite[]> {
     const unknown = new Map<string, string[]>();
     for (const [id, p] of this.pending) {
-      if (this.bases.has(id)) continue;
+      // Old index values matter only to indexed collections.
+      if (this.bases.has(id) || !this.collection(p.collection).index) continue;
       const hit = this.cache.lookup(p.collection, p.key);
       if (hit !== undefined) {
         this.bases.set(id, hit === null ? ABSENT : hit.doc);
@@ -146,7 +153,7 @@ export class UnitOfWork implements FoldContext {
     for (const [id, p] of this.pending) {
       const def = this.collection(p.collection);
       const base = this.bases.get(id);
-      const previousIndex: IndexValues | undefined = base === ABSENT || base === undefined ? undefined : def.index ? def.index(base, p.key) : {};
+      const previousIndex: IndexValues | undefined = !def.index || base === ABSENT || base === undefined ? undefined : def.index(base, p.key);
       const index: IndexValues = p.doc !== undefined && def.index ? def.index(p.doc, p.key) : {};
       out.push({ collection: p.collection, key: p.key, doc: p.doc, index, previousIndex });
     }

@@ -151,6 +151,35 @@ export function indexDiff(previous: IndexValues | undefined, next: IndexValues |
   return { removed, added };
 }
 
+/** One key's net effect in a batch: its final document and index values, and the index values it started from. */
+export interface NetWrite {
+  readonly collection: string;
+  readonly key: string;
+  readonly doc: Doc | undefined;
+  readonly removed: [string, string][];
+  readonly added: [string, string][];
+}
+
+/**
+ * Reduces a batch's writes to one per key (the last write wins; index changes are taken between the index values
+ * before the first write and after the last), so adapters can group their storage operations freely.
+ */
+export function netWrites(writes: readonly DocWrite[]): NetWrite[] {
+  const byKey = new Map<string, { first: DocWrite; last: DocWrite }>();
+  for (const w of writes) {
+    const id = `${w.collection}\u0000${w.key}`;
+    const e = byKey.get(id);
+    if (e) e.last = w;
+    else byKey.set(id, { first: w, last: w });
+  }
+  const out: NetWrite[] = [];
+  for (const { first, last } of byKey.values()) {
+    const { removed, added } = indexDiff(first.previousIndex, last.doc === undefined ? undefined : last.index);
+    out.push({ collection: last.collection, key: last.key, doc: last.doc, removed, added });
+  }
+  return out;
+}
+
 /** Checks a batch before any adapter touches storage. */
 export function validateBatch(batch: CommitBatch): void {
   if (batch.expected !== undefined && comparePositions(batch.position, batch.expected) <= 0) {

@@ -1,6 +1,6 @@
 import Redis, { type RedisOptions } from 'ioredis';
 import {
-  indexDiff,
+  netWrites,
   positionFromText,
   positionText,
   ProjectionConflictError,
@@ -217,19 +217,27 @@ export class RedisProjectionStore implements ProjectionStore {
           );
         }
         m = this.writes.multi();
-        for (const w of batch.writes) {
+        // Grouped: one HSET/HDEL per collection, one ZADD/ZREM per index value (in chunks).
+        const hset = new Map<string, string[]>();
+        const hdel = new Map<string, string[]>();
+        const zadd = new Map<string, string[]>();
+        const zrem = new Map<string, string[]>();
+        const push = (map: Map<string, string[]>, key: string, ...items: string[]) => {
+          let list = map.get(key);
+          if (!list) map.set(key, (list = []));
+          list.push(...items);
+        };
+        for (const w of netWrites(batch.writes)) {
           const docKey = `${base}:doc:${w.collection}`;
-          const idxKey = (field: string, value: string) => `${base}:idx:${w.collection}:${field}:${value}`;
-          if (w.doc === undefined) {
-            m.hdel(docKey, w.key);
-            for (const [field, value] of indexDiff(w.previousIndex, undefined).removed) m.zrem(idxKey(field, value), w.key);
-          } else {
-            m.hset(docKey, w.key, JSON.stringify(w.doc));
-            const { removed, added } = indexDiff(w.previousIndex, w.index);
-            for (const [field, value] of removed) m.zrem(idxKey(field, value), w.key);
-            for (const [field, value] of added) m.zadd(idxKey(field, value), 0, w.key);
-          }
+          if (w.doc === undefined) push(hdel, docKey, w.key);
+          else push(hset, docKey, w.key, JSON.stringify(w.doc));
+          for (const [field, value] of w.removed) push(zrem, `${base}:idx:${w.collection}:${field}:${value}`, w.key);
+          for (const [field, value] of w.added) push(zadd, `${base}:idx:${w.collection}:${field}:${value}`, '0', w.key);
         }
+        for (const [key, items] of hdel) for (const part of chunks(items, 1000)) m.hdel(key, ...part);
+        for (const [key, items] of zrem) for (const part of chunks(items, 1000)) m.zrem(key, ...part);
+        for (const [key, items] of hset) for (const part of chunks(items, 2000)) m.hset(key, ...part);
+        for (const [key, items] of zadd) for (const part of chunks(items, 2000)) m.zadd(key, ...part);
         if (batch.streams.size > 0) {
           const flat: string[] = [];
           for (const [stream, sequence] of batch.streams) flat.push(stream, String(sequence));
@@ -264,6 +272,14 @@ export class RedisProjectionStore implements ProjectionStore {
   private assertOpen(): void {
     if (this.closed) throw new ProjectionStoreError('the projection store is closed');
   }
+}
+
+/** Splits a flat argument list into parts of at most `size` items (sizes are even, so pairs stay together). */
+function chunks(items: string[], size: number): string[][] {
+  if (items.length <= size) return [items];
+  const out: string[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
 }
 
 function checkpointOf(h: Record<string, string>): Checkpoint {

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import {
-  indexDiff,
+  netWrites,
   positionFromText,
   positionText,
   ProjectionConflictError,
@@ -24,9 +24,18 @@ export interface SqliteProjectionStoreConfig {
   readonly busyTimeoutMs?: number;
   /** Open an existing file for reading only (an API replica next to the writing node). */
   readonly readonly?: boolean;
+  /** SQLite page cache of this connection, in MiB (default 64). */
+  readonly cacheMiB?: number;
 }
 
+/** Rows per multi-row statement (SQLite allows 32,766 parameters; four per index row). */
+const CHUNK = 256;
+
 interface GenerationStatements {
+  prefix: string;
+  /** Multi-row upserts and inserts, by row count (prepared on first use). */
+  docUpsertMany: Map<number, Database.Statement>;
+  idxInsertMany: Map<number, Database.Statement>;
   metaAll: Database.Statement;
   metaUpsert: Database.Statement;
   streamGet: Database.Statement;
@@ -66,6 +75,12 @@ export function sqliteTablePrefix(projection: string, generation: number): strin
   return `pg_${requireName(projection, 'projection')}_${requireGeneration(generation)}`;
 }
 
+/** `(?, ?, ?), (?, ?, ?), …`: the VALUES of a multi-row statement. */
+function rows(n: number, width: number): string {
+  const one = `(${Array.from({ length: width }, () => '?').join(', ')})`;
+  return Array.from({ length: n }, () => one).join(', ');
+}
+
 /**
  * The embedded projection store: one SQLite file (WAL) holding every projection's generations as tables
  * `pg_<projection>_<generation>_{meta,streams,docs,idx}` (spec/projections.md §4.1). `synchronous = NORMAL`: a
@@ -83,11 +98,18 @@ export class SqliteProjectionStore implements ProjectionStore {
     this.readonly = config.readonly ?? false;
     this.db = new Database(config.path, { timeout: config.busyTimeoutMs ?? 5000, readonly: config.readonly ?? false, fileMustExist: config.readonly ?? false });
     if (!config.readonly) {
+      // 16 KiB pages: read-model rows are JSON documents of a few hundred bytes, and bigger pages mean fewer
+      // B-tree splits on their random keys (only takes effect when the file is created).
+      this.db.pragma('page_size = 16384');
       if (config.path !== ':memory:') {
         const mode = this.db.pragma('journal_mode = WAL', { simple: true });
         if (String(mode).toLowerCase() !== 'wal') throw new ProjectionStoreError(`could not switch ${config.path} to WAL (journal_mode is ${String(mode)})`);
       }
       this.db.pragma('synchronous = NORMAL');
+      // Read models are written in big batches of random keys: a larger page cache keeps B-tree pages in memory.
+      const cacheKiB = Math.round((config.cacheMiB ?? 64) * 1024);
+      if (!Number.isSafeInteger(cacheKiB) || cacheKiB < 1) throw new TypeError(`cacheMiB must be positive, got ${config.cacheMiB}`);
+      this.db.pragma(`cache_size = -${cacheKiB}`);
       this.db.exec(CATALOG);
     }
   }
@@ -167,6 +189,9 @@ export class SqliteProjectionStore implements ProjectionStore {
     if (!exists) throw new ProjectionStoreError(`${projection}: generation ${generation} does not exist`);
     const db = this.db;
     s = {
+      prefix: p,
+      docUpsertMany: new Map(),
+      idxInsertMany: new Map(),
       metaAll: db.prepare(`SELECT key, value FROM ${p}_meta`),
       metaUpsert: db.prepare(`INSERT INTO ${p}_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`),
       streamGet: db.prepare(`SELECT sequence FROM ${p}_streams WHERE stream = ?`).pluck(),
@@ -250,22 +275,34 @@ export class SqliteProjectionStore implements ProjectionStore {
           `${projection} generation ${generation}: checkpoint is ${positionText(current.position) || 'empty'}, the batch continues from ${positionText(batch.expected) || 'empty'}`,
         );
       }
-      for (const w of batch.writes) {
-        if (w.doc === undefined) {
-          s.docDelete.run(w.collection, w.key);
-          for (const [field, value] of indexDiff(w.previousIndex, undefined).removed) s.idxDelete.run(w.collection, field, value, w.key);
-        } else {
-          s.docUpsert.run(w.collection, w.key, JSON.stringify(w.doc));
-          const { removed, added } = indexDiff(w.previousIndex, w.index);
-          for (const [field, value] of removed) s.idxDelete.run(w.collection, field, value, w.key);
-          for (const [field, value] of added) s.idxInsert.run(w.collection, field, value, w.key);
-        }
+      const upserts: unknown[] = [];
+      const inserts: unknown[] = [];
+      for (const w of netWrites(batch.writes)) {
+        if (w.doc === undefined) s.docDelete.run(w.collection, w.key);
+        else upserts.push(w.collection, w.key, JSON.stringify(w.doc));
+        for (const [field, value] of w.removed) s.idxDelete.run(w.collection, field, value, w.key);
+        for (const [field, value] of w.added) inserts.push(w.collection, field, value, w.key);
       }
+      this.runMany(s.docUpsertMany, upserts, 3, (n) => `INSERT INTO ${s.prefix}_docs (collection, key, doc) VALUES ${rows(n, 3)} ON CONFLICT (collection, key) DO UPDATE SET doc = excluded.doc`);
+      this.runMany(s.idxInsertMany, inserts, 4, (n) => `INSERT OR IGNORE INTO ${s.prefix}_idx (collection, field, value, key) VALUES ${rows(n, 4)}`);
       for (const [stream, sequence] of batch.streams) s.streamUpsert.run(stream, sequence);
       for (const [k, v] of Object.entries(batch.meta)) s.metaUpsert.run(k, v);
       s.metaUpsert.run('position', positionText(batch.position));
       s.metaUpsert.run('events', String(batch.events));
     }).immediate();
+  }
+
+  /** Runs `params` (rows of `width` values) through multi-row statements of CHUNK rows, then of the remainder. */
+  private runMany(cache: Map<number, Database.Statement>, params: unknown[], width: number, sql: (rows: number) => string): void {
+    const total = params.length / width;
+    let done = 0;
+    while (done < total) {
+      const n = Math.min(CHUNK, total - done);
+      let stmt = cache.get(n);
+      if (!stmt) cache.set(n, (stmt = this.db.prepare(sql(n))));
+      stmt.run(...params.slice(done * width, (done + n) * width));
+      done += n;
+    }
   }
 
   async close(): Promise<void> {

@@ -178,3 +178,26 @@ describe('the domain list', () => {
     expect(new Set(COMPLIANCE_DOMAINS).size).toBe(20);
   });
 });
+
+describe('tensor time', () => {
+  const { timestampMillis } = require('@corridor/compliance') as typeof import('@corridor/compliance');
+  /** The obvious definition: Date.parse, accepted only if it prints back to the same text. */
+  const reference = (s: string) => {
+    if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/.test(s)) return null;
+    const ms = Date.parse(s);
+    return Number.isNaN(ms) || new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z') !== s ? null : ms;
+  };
+  it('parses exactly the valid UTC second timestamps, as Date does', () => {
+    const two = (n: number) => String(n).padStart(2, '0');
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 9999 }), fc.integer({ min: 0, max: 13 }), fc.integer({ min: 0, max: 32 }), fc.integer({ min: 0, max: 24 }), fc.integer({ min: 0, max: 60 }), fc.integer({ min: 0, max: 60 }), (y, mo, d, h, mi, s) => {
+        const text = `${String(y).padStart(4, '0')}-${two(mo)}-${two(d)}T${two(h)}:${two(mi)}:${two(s)}Z`;
+        expect(timestampMillis(text)).toBe(reference(text));
+      }),
+      { numRuns: 3000 },
+    );
+    expect(timestampMillis('2024-02-29T00:00:00Z')).toBe(Date.parse('2024-02-29T00:00:00Z'));
+    expect(timestampMillis('2100-02-29T00:00:00Z')).toBeNull();
+    expect(timestampMillis('2025-01-01T00:00:00.000Z')).toBeNull();
+  });
+});

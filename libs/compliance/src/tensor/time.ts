@@ -2,15 +2,32 @@
  * Tensor time: UTC with whole seconds, `YYYY-MM-DDTHH:MM:SSZ`, the form receipts, deadlines and proofs use. One
  * form only, so two timestamps compare as instants and the canonical tensor has one spelling for each instant.
  */
-const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
+const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})Z$/;
 const RFC3339 = /^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}:\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
 
 /** Epoch milliseconds of a tensor timestamp, or null when the text is not one (impossible dates included). */
 export function timestampMillis(value: unknown): number | null {
-  if (typeof value !== 'string' || !TIMESTAMP.test(value)) return null;
-  const ms = Date.parse(value);
-  if (Number.isNaN(ms) || formatTimestamp(ms) !== value) return null;
-  return ms;
+  if (typeof value !== 'string') return null;
+  const m = TIMESTAMP.exec(value);
+  if (!m) return null;
+  const year = +m[1]!;
+  const month = +m[2]!;
+  const dayOfMonth = +m[3]!;
+  const hour = +m[4]!;
+  const minute = +m[5]!;
+  const second = +m[6]!;
+  if (month < 1 || month > 12 || dayOfMonth < 1 || dayOfMonth > daysInMonth(year, month) || hour > 23 || minute > 59 || second > 59) return null;
+  const ms = Date.UTC(year, month - 1, dayOfMonth, hour, minute, second);
+  if (year >= 100) return ms;
+  // Date.UTC reads years 0–99 as 1900–1999.
+  const d = new Date(ms);
+  d.setUTCFullYear(year);
+  return d.getTime();
 }
 
 export function isTimestamp(value: unknown): value is string {

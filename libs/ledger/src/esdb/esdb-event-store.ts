@@ -134,11 +134,11 @@ export class EsdbEventStore implements EventStore {
           const p = recorded.position;
           if (exclusive && seen === 1 && from && p.commit === from.commit && p.prepare === from.prepare) continue;
           from = p;
+          if (out.length >= want) continue; // drain the page: an abandoned gRPC read would never finish
           if (isSystem(recorded.streamId, recorded.type) || !matchesFilter(recorded.streamId, recorded.type, options.filter)) continue;
           out.push(toStoredEvent(recorded));
-          if (out.length === want) return out;
         }
-        if (seen < this.pageSize) return out;
+        if (out.length >= want || seen < this.pageSize) return out;
         exclusive = true;
       }
     } catch (e) {
@@ -210,12 +210,23 @@ function toServerFilter(filter: AllFilter | undefined) {
   return filter.on === 'stream' ? streamNameFilter({ prefixes }) : eventTypeFilter({ prefixes });
 }
 
-/** `$all` catch-up subscription; a server-side filter narrows it, system events are never delivered. */
+const HIGH_WATER = 256;
+
+/**
+ * `$all` catch-up subscription; a server-side filter narrows it, system events are never delivered.
+ * Events are taken from the client's stream with a listener (paused above a high-water mark) rather than by
+ * iterating it: after `stop()` the stream must be drained to its end, otherwise the cancelled gRPC call never
+ * finishes and `client.dispose()` waits for it forever.
+ */
 class EsdbAllSubscription implements AllSubscription {
   private readonly latch = new Latch();
   private readonly subscription;
+  private readonly buffer: StoredEvent[] = [];
   private stopped = false;
+  private ended = false;
+  private failure: unknown;
   private iterating = false;
+  private wake: (() => void) | undefined;
 
   constructor(
     client: EventStoreDBClient,
@@ -227,6 +238,37 @@ class EsdbAllSubscription implements AllSubscription {
       filter: toServerFilter(options.filter),
     });
     this.subscription.on('caughtUp', () => this.latch.open());
+    this.subscription.on('data', (resolved: AllStreamResolvedEvent) => {
+      if (this.stopped) return;
+      const recorded = resolved.event;
+      if (!recorded || isSystem(recorded.streamId, recorded.type)) return;
+      if (!matchesFilter(recorded.streamId, recorded.type, this.options.filter)) return;
+      try {
+        this.buffer.push(toStoredEvent(recorded));
+      } catch (e) {
+        this.failure ??= e;
+      }
+      if (this.buffer.length >= HIGH_WATER) this.subscription.pause();
+      this.notify();
+    });
+    this.subscription.on('error', (e: unknown) => {
+      if (!this.stopped) this.failure ??= mapError(e);
+      this.notify();
+    });
+    this.subscription.on('end', () => {
+      this.ended = true;
+      this.notify();
+    });
+    this.subscription.on('close', () => {
+      this.ended = true;
+      this.notify();
+    });
+  }
+
+  private notify(): void {
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
   }
 
   get caughtUp(): Promise<void> {
@@ -236,27 +278,31 @@ class EsdbAllSubscription implements AllSubscription {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    this.buffer.length = 0;
     this.onStop();
+    this.subscription.resume();
+    this.notify();
     await this.subscription.unsubscribe();
-    this.subscription.destroy();
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<StoredEvent> {
     if (this.iterating) throw new Error('a subscription can be iterated only once');
     this.iterating = true;
     try {
-      for await (const resolved of this.subscription as AsyncIterable<AllStreamResolvedEvent>) {
+      for (;;) {
         if (this.stopped) return;
-        const recorded = resolved.event;
-        if (!recorded || isSystem(recorded.streamId, recorded.type)) continue;
-        if (!matchesFilter(recorded.streamId, recorded.type, this.options.filter)) continue;
-        yield toStoredEvent(recorded);
+        const next = this.buffer.shift();
+        if (next) {
+          if (this.buffer.length < HIGH_WATER / 2 && this.subscription.isPaused()) this.subscription.resume();
+          yield next;
+          continue;
+        }
+        if (this.failure !== undefined) throw this.failure;
+        if (this.ended) return;
+        await new Promise<void>((resolve) => (this.wake = resolve));
       }
-    } catch (e) {
-      if (this.stopped) return;
-      throw mapError(e);
     } finally {
-      if (!this.stopped) await this.stop();
+      await this.stop();
     }
   }
 }

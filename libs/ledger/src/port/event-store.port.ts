@@ -78,7 +78,7 @@ export interface SubscribeToAllOptions {
 
 /**
  * A catch-up subscription over the global log: first the history after `after`, then live events, in global
- * commit order, one at a time (the next event is not pulled before the consumer has finished the previous
+ * commit order, one at a time (the next event is handed over only after the consumer has finished the previous
  * one). `caughtUp` resolves the first time the subscription has delivered everything that existed.
  */
 export interface AllSubscription extends AsyncIterable<StoredEvent> {

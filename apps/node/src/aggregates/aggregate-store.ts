@@ -1,0 +1,106 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Decider, DomainCommand, DomainEvent, Versioned } from '@corridor/domain';
+import { NO_STREAM, ReceiptChainWriter, type EventMetadata } from '@corridor/ledger';
+import { parseJsonText, type JsonObject } from '@corridor/protocol';
+import { currentRequestContext } from '../idempotency/request-context';
+import { CHAIN_WRITER } from '../infrastructure/tokens';
+import type { AggregateDefinition, AggregateView } from './aggregate-definition';
+import { chainEventOf } from './stream-codec';
+
+/** What an accepted command produced: the new events and the signed receipts that record them. */
+export interface CommandOutcome<V> {
+  aggregate: string;
+  id: string;
+  receipts: { stream: string; receipt: JsonObject }[];
+  view: V;
+}
+
+type AnyDefinition = AggregateDefinition<DomainCommand, DomainEvent, Versioned, AggregateView<Versioned>>;
+
+/**
+ * The command path shared by every aggregate: load (from the cache, or by folding its streams once), decide,
+ * append each event as the next receipt of its stream with the exact expected revision, fold. Commands on one
+ * aggregate instance run one at a time; different instances run concurrently. A refused command (the decider
+ * throws) appends nothing.
+ */
+@Injectable()
+export class AggregateStore {
+  private readonly views = new Map<string, AggregateView<Versioned>>();
+  private readonly tails = new Map<string, Promise<unknown>>();
+
+  constructor(@Inject(CHAIN_WRITER) private readonly writer: ReceiptChainWriter) {}
+
+  async load<V extends AggregateView<Versioned>>(def: AggregateDefinition<any, any, any, V>, id: string): Promise<V> {
+    const key = `${def.name}/${id}`;
+    const cached = this.views.get(key);
+    if (cached) return cached as V;
+    let view = def.emptyView();
+    for (const stream of def.streams(id)) {
+      const events = await this.writer.store.read(stream);
+      const codec = def.codec(stream);
+      for (const stored of events) {
+        const receipt = parseJsonText(stored.data) as JsonObject;
+        view = def.fold(view, codec.fromReceipt(stored.type, receipt), stream, stored.revision);
+      }
+    }
+    this.views.set(key, view);
+    return view;
+  }
+
+  execute<V extends AggregateView<Versioned>>(def: AggregateDefinition<any, any, any, V>, id: string, command: DomainCommand): Promise<CommandOutcome<V>> {
+    const key = `${def.name}/${id}`;
+    const previous = this.tails.get(key) ?? Promise.resolve();
+    const run = previous.then(
+      () => this.executeNow(def as unknown as AnyDefinition, id, command),
+      () => this.executeNow(def as unknown as AnyDefinition, id, command),
+    );
+    const tail = run.catch(() => undefined);
+    this.tails.set(key, tail);
+    void tail.then(() => this.tails.get(key) === tail && this.tails.delete(key));
+    return run as Promise<CommandOutcome<V>>;
+  }
+
+  private async executeNow(def: AnyDefinition, id: string, command: DomainCommand): Promise<CommandOutcome<AggregateView<Versioned>>> {
+    const key = `${def.name}/${id}`;
+    const before = await this.load(def, id);
+    const events = (def.decider as Decider<DomainCommand, DomainEvent, Versioned>).decide(command, before.state);
+    if (events.length === 0) return { aggregate: def.name, id, receipts: [], view: before };
+
+    // Group consecutive events by target stream, keeping their order.
+    const groups: { stream: string; events: DomainEvent[] }[] = [];
+    for (const e of events) {
+      const stream = def.streamOf(id, e);
+      const last = groups[groups.length - 1];
+      if (last && last.stream === stream) last.events.push(e);
+      else groups.push({ stream, events: [e] });
+    }
+
+    const ctx = currentRequestContext();
+    const metadata: EventMetadata | undefined = ctx?.idempotencyKey ? { idempotency_key: ctx.idempotencyKey } : undefined;
+    let view = before;
+    const receipts: CommandOutcome<AggregateView<Versioned>>['receipts'] = [];
+    try {
+      for (const group of groups) {
+        let next = view;
+        const revision0 = view.revisions[group.stream];
+        group.events.forEach((e, i) => (next = def.fold(next, e, group.stream, (revision0 ?? -1) + 1 + i)));
+        ctx?.onTargetStream?.(group.stream);
+        const codec = def.codec(group.stream);
+        const profile = { ...def.profile(id, group.stream, next), toTransition: codec.toTransition };
+        const appended = await this.writer.append(group.stream, profile, group.events.map(chainEventOf), revision0 ?? NO_STREAM, metadata);
+        for (const r of appended.receipts) receipts.push({ stream: group.stream, receipt: r });
+        view = next;
+        this.views.set(key, view);
+      }
+    } catch (e) {
+      this.views.delete(key); // the store may have moved on without us: reload on the next command
+      throw e;
+    }
+    return { aggregate: def.name, id, receipts, view };
+  }
+
+  /** Drops cached views (tests that write to the store behind the node's back). */
+  forget(): void {
+    this.views.clear();
+  }
+}

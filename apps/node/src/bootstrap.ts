@@ -1,0 +1,74 @@
+import 'reflect-metadata';
+import { Logger, type INestApplication, type LoggerService } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import express from 'express';
+import { EVENT_STORE, type EventStore } from '@corridor/ledger';
+import { canonicalize, parseJsonText, type JsonObject } from '@corridor/protocol';
+import { AppModule } from './app.module';
+import type { NodeConfig } from './config/node-config';
+import { loadOrCreateNodeKey } from './config/node-key';
+import { jsonTextBody } from './http/json-body.middleware';
+import { ProblemFilter } from './http/problem.filter';
+import { idempotencyMiddleware, type InDoubtResolver } from './idempotency/idempotency.middleware';
+import type { IdempotencyStore } from './idempotency/idempotency.store';
+import { IDEMPOTENCY_STORE } from './infrastructure/tokens';
+
+export interface RunningNode {
+  app: INestApplication;
+  url: string;
+  did: string;
+  close(): Promise<void>;
+}
+
+/** Builds and starts a node: keys, stores, HTTP (with OpenAPI at /docs). */
+export async function startNode(config: NodeConfig, options: { logger?: LoggerService | false } = {}): Promise<RunningNode> {
+  const { key, created } = loadOrCreateNodeKey(config.keyFile, `${config.jurisdiction.toLowerCase()}-node`);
+  const app = await NestFactory.create(AppModule.register(config, key), { bodyParser: false, logger: options.logger ?? ['error', 'warn'], abortOnError: false });
+  const logger = new Logger('Node');
+  Logger.overrideLogger(options.logger ?? ['error', 'warn', 'log']);
+  if (created) logger.log(`generated node key ${key.did} in ${config.keyFile}`);
+
+  // Bodies are read as text and parsed by the protocol's JSON-text parser (floats refused, big integers exact).
+  app.use(express.text({ type: ['application/json', 'application/*+json'], limit: config.maxBodyBytes }));
+  app.use(jsonTextBody);
+  const store = app.get<EventStore>(EVENT_STORE);
+  app.use(idempotencyMiddleware(app.get<IdempotencyStore>(IDEMPOTENCY_STORE), inDoubtResolver(store)));
+  app.useGlobalFilters(new ProblemFilter());
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Corridor Ledger node')
+      .setDescription('A jurisdiction node of a cross-border corridor: corridors, migration sagas, watcher bonds and disputes as MMR-backed receipt chains. Errors are RFC 9457 problem documents.')
+      .setVersion('0.1.0')
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
+
+  await app.listen(config.httpPort, config.httpHost);
+  const address = app.getHttpServer().address() as { port: number };
+  const url = `http://${config.httpHost}:${address.port}`;
+  logger.log(`node ${config.jurisdiction} ${key.did} listening on ${url} (event store: ${config.eventStore}, data: ${config.dataDir})`);
+  return {
+    app,
+    url,
+    did: key.did,
+    close: async () => {
+      await app.close();
+    },
+  };
+}
+
+/** After a crash between append and answer: the events carrying the key are the command's effect. */
+function inDoubtResolver(store: EventStore): InDoubtResolver {
+  return async (stream, key) => {
+    const events = await store.read(stream);
+    const mine = events.filter((e) => e.metadata?.idempotency_key === key);
+    if (mine.length === 0) return undefined;
+    const receipts = mine.map((e) => ({ stream, receipt: parseJsonText(e.data) as JsonObject }));
+    const dash = stream.indexOf('-');
+    const aggregate = stream.slice(0, dash).replace(/_lifecycle$/, '').replace(/_/g, '-');
+    return { status: 201, body: canonicalize({ aggregate, id: stream.slice(dash + 1), receipts }) };
+  };
+}

@@ -1,0 +1,67 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { ChainRangeError, ReceiptChainWriter } from '@corridor/ledger';
+import { addProof, buildCheckpoint, type Ed25519KeyPair, type JsonObject } from '@corridor/protocol';
+import { CHAIN_WRITER, NODE_KEY } from '../infrastructure/tokens';
+
+export const MAX_PAGE = 1000;
+
+/**
+ * Read side of any receipt chain: pages of receipts, one receipt with its inclusion proof, signed checkpoints
+ * at any height, and consistency proofs between two heights.
+ */
+@Injectable()
+export class ChainReader {
+  constructor(
+    @Inject(CHAIN_WRITER) private readonly writer: ReceiptChainWriter,
+    @Inject(NODE_KEY) private readonly key: Ed25519KeyPair,
+  ) {}
+
+  /** Receipts after sequence `after` (exclusive; -1 for all), at most `limit`. */
+  async receipts(stream: string, after: number, limit: number): Promise<{ stream: string; receipts: JsonObject[]; head: number | null }> {
+    const head = await this.writer.head(stream);
+    const receipts = await this.writer.receipts(stream, after + 1, Math.min(limit, MAX_PAGE));
+    return { stream, receipts, head: head ? head.revision : null };
+  }
+
+  receipt(stream: string, sequence: number): Promise<JsonObject> {
+    return this.writer.receipt(stream, sequence);
+  }
+
+  async head(stream: string) {
+    return this.writer.head(stream);
+  }
+
+  async inclusionProof(stream: string, sequence: number, size?: number) {
+    return this.writer.inclusionProof(stream, sequence, size);
+  }
+
+  async consistencyProof(stream: string, from: number, to?: number) {
+    return this.writer.consistencyProof(stream, from, to);
+  }
+
+  /**
+   * The checkpoint of the chain's first `size` receipts (default: all), signed by this node. Its timestamp is the
+   * last included receipt's, so asking twice gives the same bytes (Ed25519 signatures are deterministic).
+   */
+  async checkpoint(stream: string, size?: number): Promise<JsonObject> {
+    const head = await this.writer.head(stream);
+    if (!head) throw new ChainRangeError(stream, `${stream} has no receipts`);
+    const n = size ?? head.mmr.size;
+    if (!Number.isSafeInteger(n) || n < 1 || n > head.mmr.size) throw new ChainRangeError(stream, `${stream} has no checkpoint at height ${n} (its height is ${head.mmr.size})`);
+    const first = await this.writer.receipt(stream, 0);
+    const last = n === 1 ? first : await this.writer.receipt(stream, n - 1);
+    const mmr = await this.writer.mmrAt(stream, n);
+    const subjectField = Object.keys(first).find((k) => k.endsWith('_id') && k !== 'corridor_id') ?? 'corridor_id';
+    const checkpoint = buildCheckpoint({
+      corridor_id: (first.corridor_id ?? first[subjectField]) as string,
+      timestamp: last.timestamp as string,
+      genesis_root: first.prev_root as string,
+      final_state_root: last.next_root as string,
+      receipt_count: n,
+      lawpack_digest_set: first.lawpack_digest_set as string[],
+      ruleset_digest_set: first.ruleset_digest_set as string[],
+      mmr: { size: mmr.size, root: mmr.root, peaks: mmr.peaks },
+    });
+    return addProof(checkpoint, this.key, { created: last.timestamp as string });
+  }
+}

@@ -1,0 +1,39 @@
+import { QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
+import { AggregateStore } from '../../aggregates/aggregate-store';
+import { ChainReader } from '../../chains/chain-reader';
+import { problem } from '../../http/problem';
+import { CorridorAggregate, lifecycleStream, stateChannelStream } from '../corridor-aggregate';
+import { GetCorridorQuery } from './get-corridor.query';
+
+/** A corridor's state as its operator and peers see it: lifecycle, trust anchors, both chains' heads. */
+@QueryHandler(GetCorridorQuery)
+export class GetCorridorHandler implements IQueryHandler<GetCorridorQuery> {
+  constructor(
+    private readonly store: AggregateStore,
+    private readonly corridors: CorridorAggregate,
+    private readonly chains: ChainReader,
+  ) {}
+
+  async execute({ corridorId }: GetCorridorQuery) {
+    const view = await this.store.load(this.corridors, corridorId);
+    if (view.state.corridor_id === null) throw problem.notFound('corridor', corridorId);
+    const head = async (stream: string) => {
+      const h = await this.chains.head(stream);
+      return h ? { stream, sequence: h.revision, next_root: h.nextRoot, mmr: h.mmr } : { stream, sequence: null, next_root: null, mmr: null };
+    };
+    const s = view.state;
+    return {
+      corridor_id: s.corridor_id,
+      state: s.lifecycle,
+      since: s.since,
+      updated_at: s.updated_at,
+      trust_anchors: s.trust_anchors,
+      definition_payload_sha256: s.definition?.payload_sha256 ?? null,
+      agreement: s.agreement,
+      open_fork: s.open_fork,
+      transitions_recorded: s.transitions_recorded,
+      state_channel: view.stateChannel ? { ...view.stateChannel, head: await head(stateChannelStream(corridorId)) } : null,
+      lifecycle_chain: await head(lifecycleStream(corridorId)),
+    };
+  }
+}

@@ -1,0 +1,3 @@
+export class GetCorridorQuery {
+  constructor(readonly corridorId: string) {}
+}

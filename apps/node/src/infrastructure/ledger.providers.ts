@@ -1,0 +1,23 @@
+import type { Provider } from '@nestjs/common';
+import { EsdbEventStore, EVENT_STORE, ReceiptChainWriter, SqliteEventStore, type EventStore } from '@corridor/ledger';
+import type { Ed25519KeyPair } from '@corridor/protocol';
+import type { NodeConfig } from '../config/node-config';
+import { IdempotencyStore } from '../idempotency/idempotency.store';
+import { LedgerLifecycle } from './ledger-lifecycle';
+import { CHAIN_WRITER, IDEMPOTENCY_STORE, NODE_CONFIG, NODE_KEY } from './tokens';
+
+/** The node's ports bound to their adapters: SQLite by default, EventStoreDB when configured. */
+export function ledgerProviders(config: NodeConfig, key: Ed25519KeyPair): Provider[] {
+  return [
+    { provide: NODE_CONFIG, useValue: config },
+    { provide: NODE_KEY, useValue: key },
+    {
+      provide: EVENT_STORE,
+      useFactory: (): EventStore =>
+        config.eventStore === 'eventstoredb' ? EsdbEventStore.connect(config.eventStoreUrl!) : SqliteEventStore.open({ path: config.eventStoreFile }),
+    },
+    { provide: CHAIN_WRITER, useFactory: (store: EventStore) => new ReceiptChainWriter(store, key), inject: [EVENT_STORE] },
+    { provide: IDEMPOTENCY_STORE, useFactory: () => new IdempotencyStore(config.nodeStateFile) },
+    LedgerLifecycle,
+  ];
+}

@@ -1,0 +1,135 @@
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { addProof, canonicalize, type Ed25519KeyPair, type JsonObject } from '@corridor/protocol';
+
+/** A sealed receipt signed by the node: the receipt with its proof, and its canonical JSON text. */
+export interface SignedReceiptText {
+  readonly receipt: JsonObject;
+  readonly text: string;
+}
+
+/**
+ * Signs sealed receipts with the node's key (`addProof` of the protocol) and returns their canonical text.
+ * `created[i]` is the proof's `created` for `receipts[i]`.
+ */
+export interface ReceiptSigner {
+  readonly verificationMethod: string;
+  sign(receipts: readonly JsonObject[], created: readonly string[]): Promise<SignedReceiptText[]>;
+  close(): Promise<void>;
+}
+
+/** Signs on the calling thread. */
+export class InlineReceiptSigner implements ReceiptSigner {
+  readonly verificationMethod: string;
+
+  constructor(
+    private readonly key: Ed25519KeyPair,
+    verificationMethod?: string,
+  ) {
+    this.verificationMethod = verificationMethod ?? key.verificationMethod;
+  }
+
+  async sign(receipts: readonly JsonObject[], created: readonly string[]): Promise<SignedReceiptText[]> {
+    return receipts.map((r, i) => {
+      const receipt = addProof(r, this.key, { created: created[i], verificationMethod: this.verificationMethod });
+      return { receipt, text: canonicalize(receipt) };
+    });
+  }
+
+  async close(): Promise<void> {}
+}
+
+interface WorkerReply {
+  id: number;
+  results?: { proof: JsonObject; text: string }[];
+  error?: string;
+}
+
+interface SigningWorker {
+  worker: Worker;
+  pending: Map<number, { resolve: (r: { proof: JsonObject; text: string }[]) => void; reject: (e: Error) => void }>;
+  load: number;
+}
+
+export interface WorkerPoolSignerOptions {
+  /** Number of worker threads; default 1. */
+  readonly workers?: number;
+  readonly verificationMethod?: string;
+  /** Batches smaller than this are not split between workers. Default 32. */
+  readonly minChunk?: number;
+}
+
+/**
+ * Signs in worker threads, so the event loop keeps building receipts (and committing) while signatures are
+ * computed: Ed25519 signing and the canonical serialisation of the signed receipt are the most expensive steps
+ * of an append. Batches are split across the workers; results come back in order.
+ */
+export class WorkerPoolReceiptSigner implements ReceiptSigner {
+  readonly verificationMethod: string;
+  private readonly workers: SigningWorker[];
+  private readonly minChunk: number;
+  private nextId = 1;
+  private closed = false;
+
+  constructor(key: Ed25519KeyPair, options: WorkerPoolSignerOptions = {}) {
+    this.verificationMethod = options.verificationMethod ?? key.verificationMethod;
+    this.minChunk = options.minChunk ?? 32;
+    const count = Math.max(1, options.workers ?? 1);
+    const protocolEntry = require.resolve('@corridor/protocol');
+    // Running from TypeScript sources (tests, development): the worker compiles them on load like jest does.
+    const execArgv = protocolEntry.endsWith('.ts') ? ['-r', path.join(WORKER_DIR, 'ts-register.js')] : [];
+    const workerData = { protocolEntry, jwk: key.toJwk({ includePrivate: true }), verificationMethod: this.verificationMethod };
+    this.workers = Array.from({ length: count }, () => {
+      const w: SigningWorker = { worker: new Worker(path.join(WORKER_DIR, 'receipt-signer.worker.js'), { workerData, execArgv }), pending: new Map(), load: 0 };
+      w.worker.on('message', (reply: WorkerReply) => {
+        const p = w.pending.get(reply.id);
+        if (!p) return;
+        w.pending.delete(reply.id);
+        if (reply.error !== undefined || !reply.results) p.reject(new Error(`signing worker: ${reply.error ?? 'no result'}`));
+        else p.resolve(reply.results);
+      });
+      const failAll = (e: Error) => {
+        for (const p of w.pending.values()) p.reject(e);
+        w.pending.clear();
+      };
+      w.worker.on('error', (e) => failAll(e));
+      w.worker.on('exit', (code) => failAll(new Error(`signing worker exited with code ${code}`)));
+      w.worker.unref();
+      return w;
+    });
+  }
+
+  async sign(receipts: readonly JsonObject[], created: readonly string[]): Promise<SignedReceiptText[]> {
+    if (this.closed) throw new Error('the signer is closed');
+    if (receipts.length === 0) return [];
+    const chunks = Math.max(1, Math.min(this.workers.length, Math.floor(receipts.length / this.minChunk)));
+    const size = Math.ceil(receipts.length / chunks);
+    const parts: Promise<{ proof: JsonObject; text: string }[]>[] = [];
+    for (let start = 0; start < receipts.length; start += size) {
+      parts.push(this.dispatch(receipts.slice(start, start + size), created.slice(start, start + size)));
+    }
+    const results = (await Promise.all(parts)).flat();
+    return results.map((r, i) => ({ receipt: { ...receipts[i]!, proof: r.proof }, text: r.text }));
+  }
+
+  private dispatch(receipts: JsonObject[], created: string[]): Promise<{ proof: JsonObject; text: string }[]> {
+    const w = this.workers.reduce((a, b) => (b.load < a.load ? b : a));
+    const id = this.nextId++;
+    w.load += receipts.length;
+    return new Promise<{ proof: JsonObject; text: string }[]>((resolve, reject) => {
+      w.pending.set(id, { resolve, reject });
+      w.worker.postMessage({ id, receipts, created });
+    }).finally(() => {
+      w.load -= receipts.length;
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all(this.workers.map((w) => w.worker.terminate()));
+  }
+}
+
+/** `libs/ledger/worker`, from `src/signing` and from `dist/signing` alike. */
+const WORKER_DIR = path.resolve(__dirname, '..', '..', 'worker');
