@@ -1,7 +1,8 @@
 'use strict';
-// Synthesises a ledger SQLite file of N events the way the receipt-chain writer lays them out: one stream per
-// aggregate, each event a sealed receipt (canonical JSON, next_root chained from prev_root) whose transition is
-// {kind: event type, payload: event data}. Rows are inserted straight into the ledger's tables (one transaction
+// Synthesises a ledger SQLite file of N events the way the node lays them out: one stream per aggregate chain
+// (a corridor has a lifecycle chain `corridor_lifecycle-<id>` and a state channel `corridor-<id>`), each event a
+// sealed receipt (canonical JSON, next_root chained from prev_root) whose transition is {kind: event type,
+// payload: event data}, except on state channels, whose receipts commit to the recorded transition itself. Rows are inserted straight into the ledger's tables (one transaction
 // per 20,000 events) instead of going through append(), which is the ledger's business, not this benchmark's.
 // Receipts are not signed (signing a million receipts measures Ed25519, not projections).
 const fs = require('node:fs');
@@ -44,18 +45,18 @@ async function synthesize(file, total, { subjects = 10_000, corridors = 10 } = {
       h.dirty = false;
     }
   });
-  const append = (stream, type, data) => {
+  const append = (stream, type, data, envelope) => {
     let h = heads.get(stream);
     if (!h) heads.set(stream, (h = { sequence: -1, root: p.sha256Hex(`genesis:${stream}`), position: 0, dirty: true }));
     const sequence = h.sequence + 1;
     const receipt = p.buildReceipt({
-      corridor_id: stream,
+      corridor_id: typeof data.corridor_id === 'string' ? data.corridor_id : stream,
       sequence,
       timestamp: data.at,
       prev_root: h.root,
       lawpack_digest_set: [],
       ruleset_digest_set: [],
-      transition: p.makeTransitionEnvelope({ kind: type, payload: data }),
+      transition: envelope ?? p.makeTransitionEnvelope({ kind: type, payload: data }),
     });
     position++;
     h.sequence = sequence;
@@ -78,8 +79,8 @@ async function synthesize(file, total, { subjects = 10_000, corridors = 10 } = {
   const disputes = [];
   for (let c = 0; c < corridors; c++) {
     const id = `corridor:bench-${c}`;
-    append(`corridor-bench-${c}`, 'corridor.created.v1', { corridor_id: id, at: day(0), state: 'DRAFT', trust_anchors: [] });
-    append(`corridor-bench-${c}`, 'corridor.activated.v1', { corridor_id: id, at: day(1), transition: 'activate', from_state: 'PENDING', to_state: 'ACTIVE', evidence: [], authorization: null, facts: {} });
+    append(`corridor_lifecycle-bench-${c}`, 'corridor.created.v1', { corridor_id: id, at: day(0), state: 'DRAFT', trust_anchors: [] });
+    append(`corridor_lifecycle-bench-${c}`, 'corridor.activated.v1', { corridor_id: id, at: day(1), transition: 'activate', from_state: 'PENDING', to_state: 'ACTIVE', evidence: [], authorization: null, facts: {} });
   }
   while (position < total) {
     const r = random();
@@ -90,7 +91,9 @@ async function synthesize(file, total, { subjects = 10_000, corridors = 10 } = {
     const transition = (kind, payload) => {
       const n = (ordinals.get(stream) ?? 0) + 1;
       ordinals.set(stream, n);
-      append(stream, 'corridor.transition-recorded.v1', { corridor_id: corridorId, at, ordinal: n, transition: p.makeTransitionEnvelope({ kind, payload }) });
+      // The state channel's receipts commit to the recorded transition itself, as the node stores them.
+      const envelope = p.makeTransitionEnvelope({ kind, payload });
+      append(stream, 'corridor.transition-recorded.v1', { corridor_id: corridorId, at, ordinal: n, transition: envelope }, envelope);
     };
     const subject = `entity-${Math.floor(random() * subjects)}`;
     if (r < 0.65) {

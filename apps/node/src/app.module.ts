@@ -4,11 +4,16 @@ import { CqrsModule } from '@nestjs/cqrs';
 import type { Ed25519KeyPair } from '@corridor/protocol';
 import type { NodeConfig } from './config/node-config';
 import { CorridorsModule } from './corridors/corridors.module';
+import { DisputesModule } from './disputes/disputes.module';
 import { HealthController } from './health.controller';
 import { CanonicalJsonInterceptor } from './http/canonical-json.interceptor';
 import { ProblemFilter } from './http/problem.filter';
 import { dtoValidationPipe } from './http/validation';
 import { LedgerModule } from './infrastructure/ledger.module';
+import { MigrationSagasModule } from './migration-sagas/migration-sagas.module';
+import { ProcessManagersModule } from './process-managers/process-managers.module';
+import { SchedulerModule } from './scheduler/scheduler.module';
+import { WatcherBondsModule } from './watcher-bonds/watcher-bonds.module';
 
 /** The jurisdiction node: the ledger ports (global) and one feature module per aggregate. */
 @Module({})
@@ -16,7 +21,7 @@ export class AppModule {
   static register(config: NodeConfig, key: Ed25519KeyPair): DynamicModule {
     return {
       module: AppModule,
-      imports: [CqrsModule.forRoot(), LedgerModule.register(config, key), CorridorsModule],
+      imports: [CqrsModule.forRoot(), LedgerModule.register(config, key), CorridorsModule, MigrationSagasModule, WatcherBondsModule, DisputesModule, ProcessManagersModule, SchedulerModule],
       controllers: [HealthController],
       providers: [
         { provide: APP_FILTER, useClass: ProblemFilter },

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { eventIdFromDigest, type AllSubscription, type EventStore, type StoredEvent, type SubscribeToAllOptions } from '@corridor/ledger';
 import { sha256Hex } from '@corridor/protocol';
-import { ProjectionConflictError, ProjectionGapError, ProjectionHost, type ProjectionStore } from '@corridor/compliance';
+import { ProjectionConflictError, ProjectionGapError, ProjectionHost, type ProjectionDefinition, type ProjectionStore } from '@corridor/compliance';
 import { recorderProjection } from './recorder';
 import { BACKENDS } from './stores';
 import { tempDir, TestLedger } from './support';
@@ -210,6 +210,36 @@ describe.each(BACKENDS.map((b) => [b().name, b] as const))('projection runner on
     const p = await ledger.append('a', 'test.happened.v1', { i: 6 });
     await h.projection('recorder').waitFor(p);
     expect(await recorded(store)).toEqual(new Map([['a', range(7)]]));
+  });
+
+  it('moves index entries of a document the fold changed in place, within a batch and across batches', async () => {
+    const { ledger, store } = await fixture();
+    const inPlace: ProjectionDefinition = {
+      name: 'in_place',
+      collections: { docs: { index: (d) => ({ last: [String((d as { last: number }).last)] }) } },
+      async open() {
+        return {
+          async fold(record, tx) {
+            const doc = ((await tx.get('docs', record.stream)) as { last: number } | undefined) ?? { last: -1 };
+            doc.last = record.sequence; // changed in place, then put back
+            tx.put('docs', record.stream, doc);
+          },
+        };
+      },
+    };
+    for (const i of range(7)) await ledger.append('a', 'test.happened.v1', { i });
+    for (const batch of [1, 3, 100]) {
+      const s = await backend.reopen();
+      cleanups.push(() => s.close());
+      const name = `in_place_${batch}`;
+      const h = host(ledger.events, s, [{ ...inPlace, name }], batch);
+      await h.start();
+      await h.caughtUp();
+      const g = (await s.generations(name)).active!;
+      const r = s.reader(name, g);
+      expect(await r.keysBy('docs', 'last', '6')).toEqual(['a']);
+      for (const old of range(6)) expect(await r.keysBy('docs', 'last', String(old))).toEqual([]);
+    }
   });
 
   it('lets only one of two writers of the same generation commit; the other fails with a conflict', async () => {

@@ -12,10 +12,11 @@ import { migrationSagaDecider, watcherBondDecider, type Decider, type DomainComm
 import { createProjections, type ProjectionHost, type ProjectionQueries, type ProjectionStore } from '@corridor/compliance';
 import { BACKENDS } from './stores';
 import { digest } from './oracle';
-import { tempDir, TestLedger, transitionRecorded } from './support';
+import { recordTransition, tempDir, TestLedger } from './support';
 
 const CORRIDOR = 'corridor:pk-ae-trade-01';
 const CORRIDOR_STREAM = 'corridor-pk-ae-trade-01';
+const LIFECYCLE_STREAM = 'corridor_lifecycle-pk-ae-trade-01';
 const watchers = [1, 2, 3].map((i) => Ed25519KeyPair.fromSeed(new Uint8Array(32).fill(40 + i)));
 const day = (n: number, h = 0) => new Date(Date.UTC(2025, 0, 1 + n, h)).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
@@ -45,8 +46,13 @@ describe.each(BACKENDS.map((b) => [b().name, b] as const))('read models on %s', 
   let queries: ProjectionQueries;
   const corridorRoots: string[] = [];
 
-  async function corridorEvent(type: string, data: JsonObject, signed = true): Promise<void> {
-    await ledger.append(CORRIDOR_STREAM, type, data, { signed });
+  async function lifecycle(type: string, data: JsonObject): Promise<void> {
+    await ledger.append(LIFECYCLE_STREAM, type, data);
+  }
+
+  /** A transition in the corridor's state channel, as the node records it; keeps the chain's next_roots. */
+  async function transition(ordinal: number, at: string, payload: JsonObject, signed = true): Promise<void> {
+    await recordTransition(ledger, CORRIDOR_STREAM, CORRIDOR, ordinal, at, 'trade.invoice.issued.v1', payload, { signed });
     const last = await ledger.events.readLast(CORRIDOR_STREAM);
     corridorRoots.push(JSON.parse(last!.data).next_root);
   }
@@ -111,13 +117,18 @@ describe.each(BACKENDS.map((b) => [b().name, b] as const))('read models on %s', 
   });
 
   it('reports corridor status, MMR root and finality up the ladder', async () => {
-    await corridorEvent('corridor.created.v1', { corridor_id: CORRIDOR, at: day(0), state: 'DRAFT', trust_anchors: [] });
-    await corridorEvent('corridor.submitted.v1', { corridor_id: CORRIDOR, at: day(1), transition: 'submit', from_state: 'DRAFT', to_state: 'PENDING', evidence: [], authorization: null, facts: {} });
-    await corridorEvent('corridor.activated.v1', { corridor_id: CORRIDOR, at: day(2), transition: 'activate', from_state: 'PENDING', to_state: 'ACTIVE', evidence: [], authorization: null, facts: {} });
-    await corridorEvent('corridor.transition-recorded.v1', transitionRecorded(CORRIDOR, 1, day(3), 'trade.invoice.issued.v1', { invoice: 'INV-1' }));
+    await lifecycle('corridor.created.v1', { corridor_id: CORRIDOR, at: day(0), state: 'DRAFT', trust_anchors: [] });
+    await lifecycle('corridor.submitted.v1', { corridor_id: CORRIDOR, at: day(1), transition: 'submit', from_state: 'DRAFT', to_state: 'PENDING', evidence: [], authorization: null, facts: {} });
     await settle();
     let s = (await queries.corridor(CORRIDOR)).data!;
-    expect(s).toMatchObject({ corridor_id: CORRIDOR, stream: CORRIDOR_STREAM, state: 'ACTIVE', since: day(2), receipt_count: 4, transitions_recorded: 1, finality: 'receipt_signed' });
+    expect(s).toMatchObject({ state: 'PENDING', since: day(1), head: null, receipt_count: 0, mmr: null, finality: 'proposed' });
+    expect(s.lifecycle).toMatchObject({ stream: LIFECYCLE_STREAM, sequence: 1, signed: true });
+    await lifecycle('corridor.activated.v1', { corridor_id: CORRIDOR, at: day(2), transition: 'activate', from_state: 'PENDING', to_state: 'ACTIVE', evidence: [], authorization: null, facts: {} });
+    for (const n of [1, 2, 3, 4]) await transition(n, day(3), { invoice: `INV-${n}` });
+    await settle();
+    s = (await queries.corridor(CORRIDOR)).data!;
+    expect(s).toMatchObject({ corridor_id: CORRIDOR, stream: CORRIDOR_STREAM, state: 'ACTIVE', since: day(2), receipt_count: 4, transitions_recorded: 4, finality: 'receipt_signed' });
+    expect(s.lifecycle).toMatchObject({ stream: LIFECYCLE_STREAM, sequence: 2 });
     expect(s.head).toMatchObject({ sequence: 3, next_root: corridorRoots[3], signed: true });
     expect(s.mmr).toMatchObject({ size: 4, root: mmrRootFromNextRoots(corridorRoots).root });
     expect(s.watchers).toEqual({ bonded: 3, quorum: 2 });
@@ -150,7 +161,7 @@ describe.each(BACKENDS.map((b) => [b().name, b] as const))('read models on %s', 
     expect(s.quorum_head).toEqual({ receipt_count: 4, final_state_root: corridorRoots[3], watchers: [watchers[0]!.did, watchers[1]!.did].sort() });
 
     // A new unsigned receipt: the new head is only proposed.
-    await corridorEvent('corridor.transition-recorded.v1', transitionRecorded(CORRIDOR, 2, day(4), 'trade.invoice.issued.v1', { invoice: 'INV-2' }), false);
+    await transition(5, day(4), { invoice: 'INV-5' }, false);
     await settle();
     const r = await queries.corridor(CORRIDOR);
     expect(r.data).toMatchObject({ finality: 'proposed', receipt_count: 5 });

@@ -28,6 +28,11 @@ export interface AppendOptions {
   readonly sequence?: number;
   /** Store the event as plain JSON, not as a receipt. */
   readonly plain?: boolean;
+  /**
+   * The receipt's transition instead of `{kind: type, payload: data}`: how a corridor's state channel commits to the
+   * recorded transition itself.
+   */
+  readonly envelope?: JsonObject;
 }
 
 /**
@@ -57,13 +62,14 @@ export class TestLedger {
       id = eventIdFromDigest(digestOf({ stream, revision, data }));
     } else {
       const receipt = buildReceipt({
-        corridor_id: stream,
+        // Receipts name their corridor (a saga's or dispute's chain also carries the corridor it runs on).
+        corridor_id: typeof data.corridor_id === 'string' ? data.corridor_id : stream,
         sequence,
         timestamp: typeof data.at === 'string' ? data.at : '2025-01-01T00:00:00Z',
         prev_root: head ? head.root : digestOf({ genesis: stream }),
         lawpack_digest_set: [],
         ruleset_digest_set: [],
-        transition: makeTransitionEnvelope({ kind: type, payload: data as JsonValue }),
+        transition: options.envelope ? makeTransitionEnvelope(options.envelope) : makeTransitionEnvelope({ kind: type, payload: data as JsonValue }),
       });
       const stored = options.signed === false ? receipt : addProof(receipt, NODE_KEY, { created: '2025-01-01T00:00:00Z' });
       text = canonicalize(stored);
@@ -84,4 +90,26 @@ export class TestLedger {
 /** A corridor transition event (`corridor.transition-recorded.v1`) as the corridor aggregate records it. */
 export function transitionRecorded(corridorId: string, ordinal: number, at: string, kind: string, payload: JsonObject): JsonObject {
   return { corridor_id: corridorId, at, ordinal, transition: makeTransitionEnvelope({ kind, payload }) as unknown as JsonObject };
+}
+
+/**
+ * Appends a recorded transition to a corridor's state channel as the node does: the receipt's transition is the
+ * recorded envelope itself (`stateChannel: true`, the default), or, with `stateChannel: false`, the generic layout
+ * `{kind: 'corridor.transition-recorded.v1', payload: event data}`.
+ */
+export function recordTransition(
+  ledger: TestLedger,
+  stream: string,
+  corridorId: string,
+  ordinal: number,
+  at: string,
+  kind: string,
+  payload: JsonObject,
+  options: { stateChannel?: boolean; signed?: boolean } = {},
+): Promise<GlobalPosition> {
+  const data = transitionRecorded(corridorId, ordinal, at, kind, payload);
+  return ledger.append(stream, 'corridor.transition-recorded.v1', data, {
+    signed: options.signed,
+    envelope: options.stateChannel === false ? undefined : (data.transition as JsonObject),
+  });
 }

@@ -34,6 +34,19 @@ export const MIGRATION_CHECK_ISSUER = 'urn:corridor-ledger:migration-saga';
 export const MIGRATION_CHECK_DOMAIN = 'trade';
 export const RULING_ENFORCEMENT_TYPE = 'CorridorRulingEnforcement';
 
+/** Corridor transition families the tensor reads. */
+const MAPPED_FAMILIES = [COMPLIANCE_ATTESTATION_FAMILY, SANCTIONS_FAMILY, LICENCE_FAMILY, ARBITRATION_ENFORCEMENT_FAMILY];
+/** Aggregate events the tensor reads. */
+const FOLDED_TYPES: ReadonlySet<string> = new Set([
+  MIGRATION_EVENTS.started,
+  MIGRATION_EVENTS.phaseAdvanced,
+  MIGRATION_EVENTS.completed,
+  MIGRATION_EVENTS.compensationStarted,
+  DISPUTE_EVENTS.reviewStarted,
+  DISPUTE_EVENTS.rulingIssued,
+  DISPUTE_EVENTS.rulingEnforced,
+]);
+
 type Obj = Record<string, unknown>;
 const isObject = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -46,18 +59,20 @@ export function recordTime(record: LedgerRecord): string {
 }
 
 /**
- * The transition a record carries for the corridor, if any: the envelope inside `corridor.transition-recorded.v1`,
- * or a receipt whose own envelope is of a mapped family.
+ * The transition a record carries for the corridor, if any: the envelope of `corridor.transition-recorded.v1`
+ * (inside the event data, or the receipt's own envelope on a state channel), or a receipt recording an event named
+ * after a mapped transition kind.
  */
 export function corridorTransitionOf(record: LedgerRecord): { kind: string; payload: unknown; digest: string } | undefined {
-  if (record.type === CORRIDOR_EVENTS.transitionRecorded && isObject(record.data) && isObject(record.data.transition)) {
-    const t = record.data.transition;
+  const data = record.data;
+  if (isObject(data) && isObject(data.transition) && (record.type === CORRIDOR_EVENTS.transitionRecorded || record.receipt !== undefined)) {
+    const t = data.transition;
     if (typeof t.kind !== 'string') return undefined;
     return { kind: t.kind, payload: t.payload, digest: isDigest(t.payload_sha256) ? t.payload_sha256 : digestOf(t.payload ?? null) };
   }
   const kind = record.receipt?.transition_kind;
-  if (kind && [COMPLIANCE_ATTESTATION_FAMILY, SANCTIONS_FAMILY, LICENCE_FAMILY, ARBITRATION_ENFORCEMENT_FAMILY].some((f) => kind.startsWith(f))) {
-    return { kind, payload: record.data, digest: record.receipt!.payload_sha256 ?? digestOf(record.data ?? null) };
+  if (kind && kind === record.type && MAPPED_FAMILIES.some((f) => kind.startsWith(f))) {
+    return { kind, payload: data, digest: record.receipt!.payload_sha256 ?? digestOf(data ?? null) };
   }
   return undefined;
 }
@@ -155,61 +170,69 @@ export function complianceTensorProjection(): ProjectionDefinition {
 
       return {
         meta: () => ({ commitment: index.commitment(), cell_count: String(index.cellCount), rejections: String(rejections) }),
-        async fold(record, tx) {
-          const data = isObject(record.data) ? record.data : {};
+        fold(record, tx) {
           const transition = corridorTransitionOf(record);
           if (transition) {
-            if (transition.kind.startsWith(ARBITRATION_ENFORCEMENT_FAMILY)) {
-              await enforceRuling(tx, record, transition.kind, transition.payload);
-              return;
-            }
-            const input = mapCorridorTransition({ ...transition, recordedAt: recordTime(record) });
-            if (input.kind === 'rejected') rejected(tx, record, transition.kind, input.reason);
-            else if (input.kind === 'cells') {
-              for (const a of input.attest) await attest(tx, a);
-              for (const d of input.revoke) await revoke(tx, d, record);
-            }
-            return;
+            if (!MAPPED_FAMILIES.some((f) => transition.kind.startsWith(f))) return undefined;
+            return foldTransition(record, tx, transition);
           }
-          switch (record.type) {
-            case MIGRATION_EVENTS.started: {
-              tx.put('migrations', String(data.migration_id), {
-                asset_id: String(data.asset_id),
-                source_jurisdiction: String(data.source_jurisdiction),
-                destination_jurisdiction: String(data.destination_jurisdiction),
-                deadline: String(data.deadline),
-              });
-              return;
-            }
-            case MIGRATION_EVENTS.phaseAdvanced:
-            case MIGRATION_EVENTS.completed: {
-              if (data.from_phase !== 'compliance_check') return;
-              await migrationCheck(tx, record, data, 'compliant');
-              return;
-            }
-            case MIGRATION_EVENTS.compensationStarted: {
-              if (data.trigger !== 'failed' || data.reached_phase !== 'compliance_check') return;
-              await migrationCheck(tx, record, data, 'non_compliant');
-              return;
-            }
-            case DISPUTE_EVENTS.reviewStarted: {
-              tx.put('disputes', String(data.dispute_id), { arbitrator: String(data.arbitrator) });
-              return;
-            }
-            case DISPUTE_EVENTS.rulingIssued: {
-              await issueRuling(tx, record, data);
-              return;
-            }
-            case DISPUTE_EVENTS.rulingEnforced: {
-              const ct = isObject(data.corridor_transition) ? data.corridor_transition : {};
-              await enforceRuling(tx, record, String(ct.kind ?? DISPUTE_EVENTS.rulingEnforced), ct.payload);
-              return;
-            }
-            default:
-              return;
-          }
+          return FOLDED_TYPES.has(record.type) ? foldEvent(record, tx) : undefined;
         },
       };
+
+      async function foldTransition(record: LedgerRecord, tx: FoldContext, transition: { kind: string; payload: unknown; digest: string }) {
+        if (transition.kind.startsWith(ARBITRATION_ENFORCEMENT_FAMILY)) {
+          await enforceRuling(tx, record, transition.kind, transition.payload);
+          return;
+        }
+        const input = mapCorridorTransition({ ...transition, recordedAt: recordTime(record) });
+        if (input.kind === 'rejected') rejected(tx, record, transition.kind, input.reason);
+        else if (input.kind === 'cells') {
+          for (const a of input.attest) await attest(tx, a);
+          for (const d of input.revoke) await revoke(tx, d, record);
+        }
+      }
+
+      async function foldEvent(record: LedgerRecord, tx: FoldContext) {
+        const data = isObject(record.data) ? record.data : {};
+        switch (record.type) {
+          case MIGRATION_EVENTS.started: {
+            tx.put('migrations', String(data.migration_id), {
+              asset_id: String(data.asset_id),
+              source_jurisdiction: String(data.source_jurisdiction),
+              destination_jurisdiction: String(data.destination_jurisdiction),
+              deadline: String(data.deadline),
+            });
+            return;
+          }
+          case MIGRATION_EVENTS.phaseAdvanced:
+          case MIGRATION_EVENTS.completed: {
+            if (data.from_phase !== 'compliance_check') return;
+            await migrationCheck(tx, record, data, 'compliant');
+            return;
+          }
+          case MIGRATION_EVENTS.compensationStarted: {
+            if (data.trigger !== 'failed' || data.reached_phase !== 'compliance_check') return;
+            await migrationCheck(tx, record, data, 'non_compliant');
+            return;
+          }
+          case DISPUTE_EVENTS.reviewStarted: {
+            tx.put('disputes', String(data.dispute_id), { arbitrator: String(data.arbitrator) });
+            return;
+          }
+          case DISPUTE_EVENTS.rulingIssued: {
+            await issueRuling(tx, record, data);
+            return;
+          }
+          case DISPUTE_EVENTS.rulingEnforced: {
+            const ct = isObject(data.corridor_transition) ? data.corridor_transition : {};
+            await enforceRuling(tx, record, String(ct.kind ?? DISPUTE_EVENTS.rulingEnforced), ct.payload);
+            return;
+          }
+          default:
+            return;
+        }
+      }
 
       async function migrationCheck(tx: FoldContext, record: LedgerRecord, data: Obj, state: 'compliant' | 'non_compliant') {
         const m = (await tx.get('migrations', String(data.migration_id))) as Obj | undefined;

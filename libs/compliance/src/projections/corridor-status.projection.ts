@@ -29,14 +29,17 @@ export interface CheckpointSummary {
 export interface CorridorStatusDoc {
   [k: string]: Doc;
   corridor_id: string;
+  /** The state channel: the stream of the corridor's recorded transitions (the chain checkpoints and watchers cover). */
   stream: string;
   /** Lifecycle state (`DRAFT`, `PENDING`, `ACTIVE`, `HALTED`, `SUSPENDED`, `DEPRECATED`). */
   state: string | null;
   since: string | null;
-  /** Last folded sequence of the corridor's chain and its receipt. */
+  /** Head of the lifecycle chain (the stream of created/submitted/activated/… events). */
+  lifecycle: { stream: string; sequence: number; next_root: string | null; signed: boolean } | null;
+  /** Head of the state channel: last folded sequence and its receipt. */
   head: { sequence: number; next_root: string | null; timestamp: string | null; signed: boolean; type: string } | null;
   receipt_count: number;
-  /** MMR over the receipts' next_roots (absent when the chain's events are not receipts). */
+  /** MMR over the state channel receipts' next_roots (absent when its events are not receipts). */
   mmr: { size: number; root: string; peaks: { height: number; hash: string }[] } | null;
   transitions_recorded: number;
   latest_checkpoint: CheckpointSummary | null;
@@ -129,6 +132,7 @@ export function corridorStatusProjection(): ProjectionDefinition {
         stream,
         state: null,
         since: null,
+        lifecycle: null,
         head: null,
         receipt_count: 0,
         mmr: null,
@@ -152,8 +156,24 @@ export function corridorStatusProjection(): ProjectionDefinition {
         }
       };
 
+      const corridorTypes: ReadonlySet<string> = new Set(Object.values(CORRIDOR_EVENTS));
+      const bondTypes: ReadonlySet<string> = new Set([
+        WATCHER_EVENTS.posted,
+        WATCHER_EVENTS.toppedUp,
+        WATCHER_EVENTS.slashed,
+        WATCHER_EVENTS.unbondingStarted,
+        WATCHER_EVENTS.withdrawn,
+        WATCHER_EVENTS.banned,
+      ]);
       return {
-        async fold(record, tx) {
+        fold(record, tx) {
+          const relevant = corridorTypes.has(record.type) || bondTypes.has(record.type) || checkpointIn(record.data) !== undefined || watcherAttestationIn(record.data) !== undefined;
+          return relevant ? apply(record, tx) : undefined;
+        },
+      };
+
+      async function apply(record: LedgerRecord, tx: FoldContext): Promise<void> {
+        {
           const data = isObject(record.data) ? record.data : {};
           const at = recordTime(record);
 
@@ -226,34 +246,36 @@ export function corridorStatusProjection(): ProjectionDefinition {
               break;
           }
 
-          if (!Object.values(CORRIDOR_EVENTS).includes(record.type as never)) return;
+          if (!corridorTypes.has(record.type)) return;
           const id = typeof data.corridor_id === 'string' ? data.corridor_id : undefined;
-          const doc = (await corridorOf(tx, record)) ?? (id ? fresh(id, record.stream, at) : undefined);
+          const doc = (await corridorOf(tx, record)) ?? (id ? fresh(id, '', at) : undefined);
           if (!doc) return;
-          if (doc.stream === '') doc.stream = record.stream;
           tx.put('streams', record.stream, doc.corridor_id);
-          if (record.type === CORRIDOR_EVENTS.created) {
-            doc.state = typeof data.state === 'string' ? data.state : doc.state;
-            doc.since = at;
-          } else if (record.type === CORRIDOR_EVENTS.transitionRecorded) {
-            doc.transitions_recorded++;
-          } else if (typeof data.to_state === 'string') {
-            doc.state = data.to_state;
-            doc.since = at;
-          }
           const r = record.receipt;
-          doc.head = { sequence: record.sequence, next_root: r ? r.next_root : null, timestamp: r ? normalizeTimestamp(r.timestamp) : at, signed: r ? r.proofs > 0 : false, type: record.type };
-          doc.receipt_count = record.sequence + 1;
-          if (r) {
-            const acc = doc.mmr ? MmrAccumulator.fromPeaks(doc.mmr.size, doc.mmr.peaks) : new MmrAccumulator();
-            if (acc.size !== record.sequence) throw new Error(`${CORRIDOR_STATUS}: corridor ${doc.corridor_id} MMR has ${acc.size} leaves, the receipt is sequence ${record.sequence}`);
-            acc.appendNextRoot(r.next_root);
-            doc.mmr = { size: acc.size, root: acc.root, peaks: acc.peaks };
+          if (record.type !== CORRIDOR_EVENTS.transitionRecorded) {
+            if (record.type === CORRIDOR_EVENTS.created) doc.state = typeof data.state === 'string' ? data.state : doc.state;
+            else if (typeof data.to_state === 'string') doc.state = data.to_state;
+            doc.since = at;
+            doc.lifecycle = { stream: record.stream, sequence: record.sequence, next_root: r ? r.next_root : null, signed: r ? r.proofs > 0 : false };
+          } else {
+            if (doc.stream === '') doc.stream = record.stream;
+            if (doc.stream !== record.stream) {
+              throw new Error(`${CORRIDOR_STATUS}: corridor ${doc.corridor_id} records transitions in ${record.stream} and ${doc.stream}`);
+            }
+            doc.transitions_recorded++;
+            doc.head = { sequence: record.sequence, next_root: r ? r.next_root : null, timestamp: r ? normalizeTimestamp(r.timestamp) : at, signed: r ? r.proofs > 0 : false, type: record.type };
+            doc.receipt_count = record.sequence + 1;
+            if (r) {
+              const acc = doc.mmr ? MmrAccumulator.fromPeaks(doc.mmr.size, doc.mmr.peaks) : new MmrAccumulator();
+              if (acc.size !== record.sequence) throw new Error(`${CORRIDOR_STATUS}: corridor ${doc.corridor_id} MMR has ${acc.size} leaves, the receipt is sequence ${record.sequence}`);
+              acc.appendNextRoot(r.next_root);
+              doc.mmr = { size: acc.size, root: acc.root, peaks: acc.peaks };
+            }
           }
           doc.updated_at = at;
           tx.put('corridors', doc.corridor_id, doc);
-        },
-      };
+        }
+      }
     },
   };
 }

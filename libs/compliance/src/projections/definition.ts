@@ -30,7 +30,10 @@ export interface ProjectionDefinition {
 }
 
 export interface ProjectionHandler {
-  /** Folds one record into the read model through `tx`. Throwing stops the projection at this record. */
+  /**
+   * Folds one record into the read model through `tx`. Throwing (or rejecting) stops the projection at this
+   * record. Return nothing for records the projection ignores: the framework awaits only a returned promise.
+   */
   fold(record: LedgerRecord, tx: FoldContext): Promise<void> | void;
   /** Metadata committed with each batch (e.g. the tensor commitment), after the batch's records were folded. */
   meta?(): Record<string, string>;

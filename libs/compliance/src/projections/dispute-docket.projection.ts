@@ -1,6 +1,7 @@
 import type { Doc } from '../store/port';
 import { normalizeTimestamp } from '../tensor/time';
-import type { ProjectionDefinition } from './definition';
+import type { FoldContext, ProjectionDefinition } from './definition';
+import type { LedgerRecord } from './ledger-record';
 import { DISPUTE_EVENTS } from './event-types';
 import { recordTime } from './compliance-tensor.projection';
 
@@ -86,9 +87,14 @@ export function disputeDocketProjection(): ProjectionDefinition {
       },
     },
     async open() {
+      const types: ReadonlySet<string> = new Set(Object.values(DISPUTE_EVENTS));
       return {
-        async fold(record, tx) {
-          if (!(Object.values(DISPUTE_EVENTS) as string[]).includes(record.type)) return;
+        fold(record, tx) {
+          return types.has(record.type) ? apply(record, tx) : undefined;
+        },
+      };
+      async function apply(record: LedgerRecord, tx: FoldContext): Promise<void> {
+        {
           const e = isObject(record.data) ? record.data : {};
           const id = str(e.dispute_id);
           if (id === null) throw new Error(`${DISPUTE_DOCKET}: ${record.type} at ${record.stream}#${record.sequence} names no dispute_id`);
@@ -179,8 +185,8 @@ export function disputeDocketProjection(): ProjectionDefinition {
           d.next_deadline = nextDeadline(d);
           d.updated_at = at;
           tx.put('disputes', id, d);
-        },
-      };
+        }
+      }
     },
   };
 }

@@ -28,7 +28,7 @@ export interface LedgerRecord {
   readonly sequence: number;
   readonly position: GlobalPosition;
   readonly eventId: string;
-  /** The domain event's stable type name (`corridor.transition-recorded.v1`, `dispute.ruling-issued.v1`, …). */
+  /** The domain event's stable type name, as stored (`corridor.transition-recorded.v1`, `dispute.ruling-issued.v1`, …). */
   readonly type: string;
   /** The domain event's data. */
   readonly data: unknown;
@@ -69,8 +69,9 @@ function proofCount(proof: unknown): number {
 /**
  * Reads a stored event. Two layouts are understood:
  * - a receipt (canonical JSON with `sequence`, `prev_root`, `next_root` and a `transition` envelope): the domain
- *   event's type is the envelope's kind (the stored event type when the kind is empty), its data the envelope's
- *   payload; the sequence is the receipt's;
+ *   event's type is the stored event type; its data the envelope's payload when the envelope's kind is that type,
+ *   else (a corridor state channel, whose receipts commit to the recorded transition itself)
+ *   `{corridor_id, at, transition}`; the sequence is the receipt's;
  * - any other JSON document: the document is the domain event's data, the sequence is the stream revision.
  * Data that is not JSON is an error (it stops the projection: nothing is skipped silently).
  */
@@ -81,29 +82,48 @@ export function decodeStoredEvent(event: StoredEvent): LedgerRecord {
   } catch (e) {
     throw new LedgerRecordError(event.stream, event.revision, `event data is not JSON: ${(e as Error).message}`);
   }
-  const base = { stream: event.stream, position: event.position, eventId: event.id, type: event.type, recordedAt: event.recordedAt };
-  if (isObject(parsed) && isObject(parsed.transition) && typeof parsed.sequence === 'number' && isDigest(parsed.next_root)) {
+  if (isObject(parsed) && typeof parsed.sequence === 'number' && isObject(parsed.transition) && isDigest(parsed.next_root)) {
     const r = parsed;
     const t = r.transition as Record<string, unknown>;
-    if (!Number.isSafeInteger(r.sequence) || (r.sequence as number) < 0) {
-      throw new LedgerRecordError(event.stream, event.revision, `receipt sequence must be an integer ≥ 0, got ${String(r.sequence)}`);
+    const sequence = r.sequence as number;
+    if (!Number.isSafeInteger(sequence) || sequence < 0) {
+      throw new LedgerRecordError(event.stream, event.revision, `receipt sequence must be an integer ≥ 0, got ${String(sequence)}`);
     }
+    const kind = typeof t.kind === 'string' ? t.kind : '';
+    const timestamp = typeof r.timestamp === 'string' ? r.timestamp : '';
     const receipt: ReceiptFacts = {
       type: typeof r.type === 'string' ? r.type : '',
       chain_id: firstText(r.migration_id, r.watcher_id, r.dispute_id, r.corridor_id),
-      sequence: r.sequence as number,
-      timestamp: typeof r.timestamp === 'string' ? r.timestamp : '',
+      sequence,
+      timestamp,
       prev_root: typeof r.prev_root === 'string' ? r.prev_root : '',
       next_root: r.next_root as string,
-      transition_kind: typeof t.kind === 'string' ? t.kind : '',
+      transition_kind: kind,
       payload_sha256: isDigest(t.payload_sha256) ? t.payload_sha256 : null,
       proofs: proofCount(r.proof),
     };
-    // Receipts record a domain event as the envelope {kind: event type, payload: event data}.
-    const type = receipt.transition_kind !== '' ? receipt.transition_kind : event.type;
-    return { ...base, type, sequence: receipt.sequence, data: 'payload' in t ? t.payload : null, receipt, digest: receipt.next_root };
+    // A receipt commits to its event as the envelope {kind: event type, payload: event data}; a corridor's state
+    // channel commits to the recorded transition itself (kind: the transition's kind), and the event's data is
+    // then what the receipt says: the corridor, the time and that transition.
+    const data =
+      kind === event.type || kind === ''
+        ? 'payload' in t
+          ? t.payload
+          : null
+        : { corridor_id: typeof r.corridor_id === 'string' ? r.corridor_id : null, at: timestamp, transition: t };
+    return { stream: event.stream, sequence, position: event.position, eventId: event.id, type: event.type, data, receipt, digest: receipt.next_root, recordedAt: event.recordedAt };
   }
-  return { ...base, sequence: event.revision, data: parsed, receipt: undefined, digest: sha256Hex(event.data) };
+  return {
+    stream: event.stream,
+    sequence: event.revision,
+    position: event.position,
+    eventId: event.id,
+    type: event.type,
+    data: parsed,
+    receipt: undefined,
+    digest: sha256Hex(event.data),
+    recordedAt: event.recordedAt,
+  };
 }
 
 /** The envelope digest a transition carries, or the digest of its payload. */

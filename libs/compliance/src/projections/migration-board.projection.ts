@@ -1,6 +1,7 @@
 import type { Doc } from '../store/port';
 import { normalizeTimestamp } from '../tensor/time';
-import type { ProjectionDefinition } from './definition';
+import type { FoldContext, ProjectionDefinition } from './definition';
+import type { LedgerRecord } from './ledger-record';
 import { MIGRATION_EVENTS } from './event-types';
 import { recordTime } from './compliance-tensor.projection';
 
@@ -63,9 +64,14 @@ export function migrationBoardProjection(): ProjectionDefinition {
       open_deadlines: { index: () => ({ all: ['*'] }) },
     },
     async open() {
+      const types: ReadonlySet<string> = new Set(Object.values(MIGRATION_EVENTS));
       return {
-        async fold(record, tx) {
-          if (!(Object.values(MIGRATION_EVENTS) as string[]).includes(record.type)) return;
+        fold(record, tx) {
+          return types.has(record.type) ? apply(record, tx) : undefined;
+        },
+      };
+      async function apply(record: LedgerRecord, tx: FoldContext): Promise<void> {
+        {
           const e = isObject(record.data) ? record.data : {};
           const id = str(e.migration_id);
           if (id === null) throw new Error(`${MIGRATION_BOARD}: ${record.type} at ${record.stream}#${record.sequence} names no migration_id`);
@@ -148,8 +154,8 @@ export function migrationBoardProjection(): ProjectionDefinition {
           }
           m.updated_at = at;
           tx.put('migrations', id, m);
-        },
-      };
+        }
+      }
     },
   };
 }

@@ -201,8 +201,9 @@ export class ProjectionGroup {
   private loop: Promise<void> | undefined;
   private subscriptionCaughtUp = false;
   private idle = false;
-  /** Folding, committing and stopping a projection take turns (a stop never commits a half-folded event). */
-  private lock: Promise<unknown> = Promise.resolve();
+  /** Set while the loop folds or commits; a stop waits for it, so it never commits a half-folded event. */
+  private busy = false;
+  private idleWaiters: (() => void)[] = [];
 
   constructor(
     private readonly events: EventStore,
@@ -284,7 +285,7 @@ export class ProjectionGroup {
         next ??= it.next();
         let r = await raceIdle(next);
         if (r === IDLE) {
-          await this.exclusive(() => this.commitAll());
+          await this.work(() => this.commitAll());
           this.idle = true;
           this.maybeCaughtUp();
           r = await next;
@@ -294,12 +295,15 @@ export class ProjectionGroup {
         if (r.done) break;
         if (this.stopped) break;
         const event = r.value;
-        await this.exclusive(async () => {
+        this.busy = true;
+        try {
           await this.fold(event);
           if (this.batchEvents >= this.maxBatchEvents || Date.now() - this.batchStarted >= this.maxBatchMs) await this.commitAll();
-        });
+        } finally {
+          this.release();
+        }
       }
-      await this.exclusive(() => this.commitAll());
+      await this.work(() => this.commitAll());
     } finally {
       await this.subscription!.stop();
       for (const t of this.targets) t.finish();
@@ -334,7 +338,9 @@ export class ProjectionGroup {
         continue;
       }
       try {
-        await t.handler.fold(record!, t.uow);
+        const folding = t.handler.fold(record!, t.uow);
+        // Most projections ignore most events synchronously: await only real work.
+        if (folding !== undefined) await folding;
       } catch (e) {
         // The fold may have changed the handler's memory half-way: nothing of this batch is committed.
         t.fail(e);
@@ -392,23 +398,34 @@ export class ProjectionGroup {
   /** Stops one projection: commits what it folded; the group goes on with the others. */
   async stopTarget(t: Target): Promise<void> {
     if (t.state === 'stopped' || t.state === 'failed') return;
-    await this.exclusive(async () => {
-      if (t.state !== 'running') return;
-      t.stopRequested = true;
-      try {
-        await this.commitTarget(t);
-        t.finish();
-      } catch (e) {
-        t.fail(e);
-      }
-    });
+    // Wait for the event being folded (if any); from then on the loop passes this projection by.
+    while (this.busy) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    if (t.state !== 'running' || t.stopRequested) return;
+    t.stopRequested = true;
+    try {
+      await this.commitTarget(t);
+      t.finish();
+    } catch (e) {
+      t.fail(e);
+    }
     if (!this.targets.some((x) => x.active)) await this.stop();
   }
 
-  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.lock.then(fn, fn);
-    this.lock = run.catch(() => undefined);
-    return run;
+  private async work(fn: () => Promise<void>): Promise<void> {
+    while (this.busy) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    this.busy = true;
+    try {
+      await fn();
+    } finally {
+      this.release();
+    }
+  }
+
+  private release(): void {
+    this.busy = false;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of waiters) w();
   }
 
   /** Commits every projection's batch and ends the subscription. */

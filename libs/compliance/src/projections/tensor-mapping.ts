@@ -100,8 +100,8 @@ function cells(subject: unknown, jurisdiction: unknown, domains: readonly Compli
 function common(t: TransitionInput, payload: Obj, issuedAlias?: unknown) {
   const vc = credentialOf(payload);
   // A payload that is itself a credential contributes its subject only; otherwise the payload's own fields win.
-  const own = vc === payload ? {} : (withoutKeys(payload, 'credential') as Obj);
-  const fields = { ...(vc ? subjectOf(vc) : {}), ...own } as Obj;
+  const own: Obj = vc === undefined ? payload : vc === payload ? {} : (withoutKeys(payload, 'credential') as Obj);
+  const fields: Obj = vc === undefined ? payload : { ...subjectOf(vc), ...own };
   const issuer = text(own.issuer_did) ?? (vc ? issuerOfCredential(vc) : undefined);
   if (issuer === undefined) reject('names no issuer (issuer_did, or the credential issuer)');
   const issued =

@@ -52,11 +52,17 @@ interface Pending {
   doc: Doc | undefined;
 }
 
-/** The writes of one batch, over the committed state (cache, then store). */
+/**
+ * The writes of one batch, over the committed state (cache, then store).
+ *
+ * Documents returned by `get` belong to the projection writer: a fold may change one and put it back. Because a
+ * fold may change a committed document in place, the index values a write replaces are taken when the committed
+ * document is first read, not at commit time.
+ */
 export class UnitOfWork implements FoldContext {
   private readonly pending = new Map<string, Pending>();
-  /** Base (committed) documents of pending keys, when known: id → doc | ABSENT. */
-  private readonly bases = new Map<string, Doc | typeof ABSENT>();
+  /** Index values of the committed version of keys of this batch, when known: id → values | ABSENT. */
+  private readonly bases = new Map<string, IndexValues | typeof ABSENT>();
 
   constructor(
     private readonly reader: GenerationReader,
@@ -91,8 +97,15 @@ export class UnitOfWork implements FoldContext {
     const p = this.pending.get(UnitOfWork.id(collection, key));
     if (p) return p.doc as T | undefined;
     const doc = await this.committed(collection, key);
-    this.bases.set(UnitOfWork.id(collection, key), doc === undefined ? ABSENT : doc);
+    const id = UnitOfWork.id(collection, key);
+    if (!this.bases.has(id)) this.bases.set(id, this.baseOf(collection, key, doc));
     return doc as T | undefined;
+  }
+
+  private baseOf(collection: string, key: string, doc: Doc | undefined): IndexValues | typeof ABSENT {
+    if (doc === undefined) return ABSENT;
+    const def = this.collection(collection);
+    return def.index ? def.index(doc, key) : {};
   }
 
   put(collection: string, key: string, doc: Doc): void {
@@ -138,7 +151,7 @@ export class UnitOfWork implements FoldContext {
       if (this.bases.has(id) || !this.collection(p.collection).index) continue;
       const hit = this.cache.lookup(p.collection, p.key);
       if (hit !== undefined) {
-        this.bases.set(id, hit === null ? ABSENT : hit.doc);
+        this.bases.set(id, this.baseOf(p.collection, p.key, hit === null ? undefined : hit.doc));
         continue;
       }
       let keys = unknown.get(p.collection);
@@ -147,13 +160,13 @@ export class UnitOfWork implements FoldContext {
     }
     for (const [collection, keys] of unknown) {
       const docs = await this.reader.getMany(collection, keys);
-      keys.forEach((k, i) => this.bases.set(UnitOfWork.id(collection, k), docs[i] === undefined ? ABSENT : docs[i]!));
+      keys.forEach((k, i) => this.bases.set(UnitOfWork.id(collection, k), this.baseOf(collection, k, docs[i])));
     }
     const out: DocWrite[] = [];
     for (const [id, p] of this.pending) {
       const def = this.collection(p.collection);
       const base = this.bases.get(id);
-      const previousIndex: IndexValues | undefined = !def.index || base === ABSENT || base === undefined ? undefined : def.index(base, p.key);
+      const previousIndex: IndexValues | undefined = !def.index || base === ABSENT || base === undefined ? undefined : base;
       const index: IndexValues = p.doc !== undefined && def.index ? def.index(p.doc, p.key) : {};
       out.push({ collection: p.collection, key: p.key, doc: p.doc, index, previousIndex });
     }

@@ -1,6 +1,7 @@
 import type { Doc } from '../store/port';
 import { timestampMillis } from '../tensor/time';
-import type { ProjectionDefinition } from './definition';
+import type { FoldContext, ProjectionDefinition } from './definition';
+import type { LedgerRecord } from './ledger-record';
 import { WATCHER_EVENTS } from './event-types';
 import { recordTime } from './compliance-tensor.projection';
 import { amountUnits, formatUnits } from './decimal';
@@ -76,9 +77,14 @@ export function watcherRegistryProjection(): ProjectionDefinition {
       },
     },
     async open() {
+      const types: ReadonlySet<string> = new Set(Object.values(WATCHER_EVENTS));
       return {
-        async fold(record, tx) {
-          if (!(Object.values(WATCHER_EVENTS) as string[]).includes(record.type)) return;
+        fold(record, tx) {
+          return types.has(record.type) ? apply(record, tx) : undefined;
+        },
+      };
+      async function apply(record: LedgerRecord, tx: FoldContext): Promise<void> {
+        {
           const d = isObject(record.data) ? record.data : {};
           const id = str(d.watcher_id);
           if (id === null) throw new Error(`${WATCHER_REGISTRY}: ${record.type} at ${record.stream}#${record.sequence} names no watcher_id`);
@@ -154,8 +160,8 @@ export function watcherRegistryProjection(): ProjectionDefinition {
           w.reputation = reputationScore(w, at);
           w.tier = reputationTier(w.reputation);
           tx.put('watchers', id, w);
-        },
-      };
+        }
+      }
     },
   };
 }

@@ -144,7 +144,8 @@ export class SqliteProjectionStore implements ProjectionStore {
       this.db.exec(`
         CREATE TABLE ${p}_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
         CREATE TABLE ${p}_streams (stream TEXT PRIMARY KEY, sequence INTEGER NOT NULL) WITHOUT ROWID;
-        CREATE TABLE ${p}_docs (collection TEXT NOT NULL, key TEXT NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (collection, key)) WITHOUT ROWID;
+        CREATE TABLE ${p}_docs (id INTEGER PRIMARY KEY, collection TEXT NOT NULL, key TEXT NOT NULL, doc TEXT NOT NULL);
+        CREATE UNIQUE INDEX ${p}_docs_key ON ${p}_docs (collection, key);
         CREATE TABLE ${p}_idx (collection TEXT NOT NULL, field TEXT NOT NULL, value TEXT NOT NULL, key TEXT NOT NULL,
                                PRIMARY KEY (collection, field, value, key)) WITHOUT ROWID;`);
       this.db.prepare('INSERT INTO projection_generations (projection, generation, created_at) VALUES (?, ?, ?)').run(projection, generation, Date.now());

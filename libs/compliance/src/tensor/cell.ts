@@ -1,4 +1,4 @@
-import { canonicalize, digestOf, isDigest, sha256Hex } from '@corridor/protocol';
+import { canonicalize, isDigest, sha256Hex } from '@corridor/protocol';
 import { COMPLIANCE_DOMAINS, isComplianceDomain, type ComplianceDomain } from './domains';
 import { isComplianceState, isPassing, meetAll, MISSING_CELL_STATE, type ComplianceState } from './states';
 import { timestampMillis } from './time';
@@ -123,9 +123,34 @@ export function canonicalCell(cell: TensorCell): TensorCell {
   };
 }
 
+/**
+ * The canonical JSON text of a cell, written directly (keys in code-point order: attestations, domain,
+ * jurisdiction, subject; in an attestation: digest, expires_at, issued_at, issuer_did, revoked, state). Equal to
+ * `canonicalize(canonicalCell(cell))` for every valid cell (a property test checks it), several times faster.
+ */
+export function canonicalCellText(cell: TensorCell): string {
+  const list = cell.attestations;
+  let sorted = true;
+  for (let i = 1; i < list.length; i++) if (list[i - 1]!.digest >= list[i]!.digest) sorted = false;
+  const atts = sorted ? list : canonicalCell(cell).attestations;
+  let out = '{"attestations":[';
+  for (let i = 0; i < atts.length; i++) {
+    const a = atts[i]!;
+    if (i > 0) out += ',';
+    out +=
+      '{"digest":"' + a.digest +
+      '","expires_at":' + (a.expires_at === null ? 'null' : '"' + a.expires_at + '"') +
+      ',"issued_at":"' + a.issued_at +
+      '","issuer_did":' + JSON.stringify(a.issuer_did) +
+      ',"revoked":' + (a.revoked ? 'true' : 'false') +
+      ',"state":"' + a.state + '"}';
+  }
+  return out + '],"domain":"' + cell.domain + '","jurisdiction":' + JSON.stringify(cell.jurisdiction) + ',"subject":' + JSON.stringify(cell.subject) + '}';
+}
+
 /** SHA-256 of the canonical cell. */
 export function cellDigest(cell: TensorCell): string {
-  return digestOf(canonicalCell(cell));
+  return sha256Hex(canonicalCellText(cell));
 }
 
 function sameContent(a: Attestation, b: Attestation): boolean {

@@ -28,8 +28,7 @@ export function bucketOf(keyDigest: string): string {
 }
 
 /** Canonical text of a bucket's entry list; equal to `canonicalize(entries)` (hex strings need no escaping). */
-function bucketText(entries: ReadonlyMap<string, string>): string {
-  const keys = [...entries.keys()].sort();
+function bucketText(entries: ReadonlyMap<string, string>, keys: readonly string[]): string {
   let out = '[';
   for (let i = 0; i < keys.length; i++) {
     if (i > 0) out += ',';
@@ -73,6 +72,8 @@ export class TensorCommitmentIndex {
   private readonly buckets = new Map<string, Map<string, string>>();
   private readonly bucketDigests = new Map<string, string>();
   private readonly dirty = new Set<string>();
+  /** Sorted keys of a bucket, kept until its membership changes. */
+  private readonly sortedKeys = new Map<string, string[]>();
   private count = 0;
   private cached: string | undefined;
 
@@ -85,7 +86,10 @@ export class TensorCommitmentIndex {
       this.buckets.set(b, entries);
     }
     if (entries.get(keyDigest) === digest) return;
-    if (!entries.has(keyDigest)) this.count++;
+    if (!entries.has(keyDigest)) {
+      this.count++;
+      this.sortedKeys.delete(b);
+    }
     entries.set(keyDigest, digest);
     this.dirty.add(b);
     this.cached = undefined;
@@ -101,6 +105,7 @@ export class TensorCommitmentIndex {
     const entries = this.buckets.get(b);
     if (!entries || !entries.delete(keyDigest)) return;
     this.count--;
+    this.sortedKeys.delete(b);
     if (entries.size === 0) this.buckets.delete(b);
     this.dirty.add(b);
     this.cached = undefined;
@@ -136,8 +141,13 @@ export class TensorCommitmentIndex {
   private refresh(): void {
     for (const b of this.dirty) {
       const entries = this.buckets.get(b);
-      if (!entries || entries.size === 0) this.bucketDigests.delete(b);
-      else this.bucketDigests.set(b, sha256Hex(bucketText(entries)));
+      if (!entries || entries.size === 0) {
+        this.bucketDigests.delete(b);
+        continue;
+      }
+      let keys = this.sortedKeys.get(b);
+      if (!keys) this.sortedKeys.set(b, (keys = [...entries.keys()].sort()));
+      this.bucketDigests.set(b, sha256Hex(bucketText(entries, keys)));
     }
     this.dirty.clear();
   }

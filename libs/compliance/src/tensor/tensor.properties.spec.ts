@@ -201,3 +201,26 @@ describe('tensor time', () => {
     expect(timestampMillis('2025-01-01T00:00:00.000Z')).toBeNull();
   });
 });
+
+describe('canonical cell text', () => {
+  const { canonicalCellText, canonicalCell } = require('@corridor/compliance') as typeof import('@corridor/compliance');
+  const { canonicalize } = require('@corridor/protocol') as typeof import('@corridor/protocol');
+  it('is exactly the canonical JSON of the cell, whatever the strings and the order of attestations', () => {
+    const id = fc.string({ minLength: 1, maxLength: 12, unit: 'binary' }).filter((s) => s.trim() === s && s.isWellFormed());
+    const att = fc.record({
+      digest: fc.integer({ min: 0, max: 1000 }).map(digest),
+      issuer_did: id,
+      issued_at: fc.integer({ min: 0, max: 1000 }).map((h) => iso(T0 + h * 3600_000)),
+      expires_at: fc.option(fc.integer({ min: 0, max: 1000 }).map((h) => iso(T0 + h * 3600_000)), { nil: null }),
+      state,
+      revoked: fc.boolean(),
+    });
+    fc.assert(
+      fc.property(id, id, fc.constantFrom(...COMPLIANCE_DOMAINS), fc.uniqueArray(att, { selector: (a) => a.digest, maxLength: 6 }), (subject, jurisdiction, domain, attestations) => {
+        const cell = { subject, jurisdiction, domain, attestations };
+        expect(canonicalCellText(cell)).toBe(canonicalize(canonicalCell(cell)));
+      }),
+      { numRuns: 500 },
+    );
+  });
+});

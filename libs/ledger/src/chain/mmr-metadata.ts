@@ -1,43 +1,54 @@
-import { mmrLeafPosition, type MmrPeak } from '@corridor/protocol';
+import { isDigest, mmrLeafPosition, mmrPeakHeights, type MmrPeak } from '@corridor/protocol';
+import { ChainIntegrityError } from '../port/errors';
 import type { EventMetadata, StoredEvent } from '../port/event-store.port';
 
 /**
- * Each stored receipt carries, in its event metadata, the MMR state right after it was appended:
- * - `peaks`: the peak hashes (heights follow from `size`), so a writer resumes a stream from its last event
- *   alone — O(1) at startup, no replay;
+ * Each stored receipt carries, in its event metadata (key `mmr`), the MMR right after it was appended:
+ * - `size`: the number of receipts up to and including this one (= sequence + 1);
  * - `nodes`: the hashes of the nodes this append created, by height (the leaf, then each merge), so any node of
- *   the MMR is found in exactly one event and an inclusion or consistency proof costs O(log n) point reads.
+ *   the MMR is found in exactly one event and an inclusion or consistency proof costs O(log n) point reads;
+ * - `root` and `peaks` (the peak hashes; heights follow from `size`): on the last receipt of every append, so the
+ *   stream's last event always has them and a writer resumes from it alone — O(1) at startup, no replay. (Other
+ *   receipts leave them out: they would cost a bagging and ~log n hashes per receipt; the MMR at such a size is
+ *   read from the peak nodes instead.)
  */
 export interface ReceiptMmrMetadata {
   size: number;
-  root: string;
-  peaks: string[];
   nodes: string[];
+  root?: string;
+  peaks?: string[];
 }
 
 export const MMR_METADATA_KEY = 'mmr';
 
+/** The MMR metadata of a stored receipt, checked for shape (a malformed one is a `ChainIntegrityError`). */
 export function mmrMetadataOf(event: StoredEvent): ReceiptMmrMetadata {
   const m = event.metadata?.[MMR_METADATA_KEY] as unknown as ReceiptMmrMetadata | undefined;
-  if (!m || typeof m.size !== 'number' || !Array.isArray(m.peaks) || !Array.isArray(m.nodes)) {
-    throw new Error(`event ${event.id} of ${event.stream} carries no MMR metadata`);
-  }
+  const ok =
+    !!m &&
+    m.size === event.revision + 1 &&
+    Array.isArray(m.nodes) &&
+    m.nodes.length >= 1 &&
+    m.nodes.every(isDigest) &&
+    (m.peaks === undefined || (Array.isArray(m.peaks) && m.peaks.length === mmrPeakHeights(m.size).length && m.peaks.every(isDigest))) &&
+    (m.root === undefined || isDigest(m.root)) &&
+    (m.root === undefined) === (m.peaks === undefined);
+  if (!ok) throw new ChainIntegrityError(event.stream, `event ${event.id} at revision ${event.revision} carries no valid MMR metadata`);
   return m;
 }
 
 export function toMetadata(m: ReceiptMmrMetadata, extra?: EventMetadata): EventMetadata {
-  return { ...(extra ?? {}), [MMR_METADATA_KEY]: { size: m.size, root: m.root, peaks: m.peaks, nodes: m.nodes } };
+  const mmr: EventMetadata = m.peaks ? { size: m.size, root: m.root!, peaks: m.peaks, nodes: m.nodes } : { size: m.size, nodes: m.nodes };
+  return { ...(extra ?? {}), [MMR_METADATA_KEY]: mmr };
 }
 
 /** Heights of the peaks of an MMR of `size` leaves (the set bits of size, high to low). */
 export function peakHeights(size: number): number[] {
-  const heights: number[] = [];
-  for (let h = 52; h >= 0; h--) if (Math.floor(size / 2 ** h) % 2 === 1) heights.push(h);
-  return heights;
+  return mmrPeakHeights(size);
 }
 
 export function peaksWithHeights(size: number, hashes: readonly string[]): MmrPeak[] {
-  const heights = peakHeights(size);
+  const heights = mmrPeakHeights(size);
   if (heights.length !== hashes.length) throw new Error(`MMR metadata of size ${size} has ${hashes.length} peaks, expected ${heights.length}`);
   return heights.map((height, i) => ({ height, hash: hashes[i]! }));
 }

@@ -1,88 +1,90 @@
 import {
+  CHECKPOINT_MMR_TYPE,
+  CORRIDOR_RECEIPT_TYPE,
   MmrAccumulator,
+  RECEIPT_INCLUSION_PROOF_TYPE,
+  bagPeaks,
   buildCheckpoint,
-  canonicalize,
+  buildConsistencyProofFromNodes,
+  buildInclusionProofFromNodes,
   checkpointDigest,
   computeNextRoot,
+  isJsonObject,
   makeTransitionEnvelope,
-  mmrPeakHeights,
+  mmrPeakPositions,
+  parseJsonText,
+  planConsistencyProof,
+  planInclusionProof,
   sealReceipt,
   utcSeconds,
+  type Ed25519KeyPair,
   type JsonObject,
-  type JsonValue,
-  type TransitionEnvelope,
+  type MmrConsistencyProof,
+  type MmrInclusionProof,
+  type MmrPeak,
 } from '@corridor/protocol';
-import { ChainIntegrityError, ChainRangeError, DuplicateEventIdError, InvalidAppendError, LedgerError, WrongExpectedRevisionError } from '../port/errors';
+import { ChainIntegrityError, ChainRangeError, InvalidAppendError, LedgerError, WrongExpectedRevisionError } from '../port/errors';
 import { eventIdFromDigest } from '../port/event-id';
-import { NO_STREAM, type EventStore, type ExpectedRevision } from '../port/event-store.port';
-import type { ReceiptSigner } from '../signing/receipt-signer';
-import { KeyedMutex } from '../util/keyed-mutex';
-import { CORRIDOR_CHAIN_PROFILE, checkpointStream, normalizeChain, type ChainDescriptor, type ChainProfile, type NormalizedChain } from './chain-profile';
-import { ReceiptChainReader, mmrFromStoredPeaks, type StoredCheckpoint } from './receipt-chain-reader';
-import { receiptEvent, type StoredReceipt } from './receipt-events';
+import { NO_STREAM, type EventMetadata, type EventStore, type EventToAppend, type ExpectedRevision, type StoredEvent } from '../port/event-store.port';
+import { InlineReceiptSigner, WorkerPoolReceiptSigner, type ReceiptSigner } from '../signing/receipt-signer';
+import type { ChainEvent, ChainProfile } from './chain-profile';
+import { creatingLeaf, mmrMetadataOf, peaksWithHeights, toMetadata, type ReceiptMmrMetadata } from './mmr-metadata';
 
-/** Injection token for the receipt-chain writer. */
+/** Injection token for the receipt-chain writer (NestJS `@Inject(RECEIPT_CHAIN_WRITER)`). */
 export const RECEIPT_CHAIN_WRITER: unique symbol = Symbol.for('corridor-ledger.ReceiptChainWriter');
 
-export interface ReceiptChainWriterOptions {
-  readonly store: EventStore;
-  readonly signer: ReceiptSigner;
-  readonly profile?: ChainProfile;
-  /** Source of receipt timestamps when an append does not give one. */
-  readonly clock?: () => Date;
-  /** Upper bound of receipts written by one store append (requests queued for one stream are batched). Default 512. */
-  readonly maxReceiptsPerCommit?: number;
-}
-
-export interface ChainAppendOptions {
-  /**
-   * The stream revision (= sequence of the last receipt) the caller's decision was based on, or `no_stream`.
-   * A mismatch is a `WrongExpectedRevisionError`. Without it, the receipts go at the head, whatever it is.
-   */
-  readonly expectedRevision?: ExpectedRevision;
-  /**
-   * Receipt timestamp (RFC 3339); default: the clock, to the second. Give it to make the receipts
-   * deterministic: re-sending the same append (same expected revision, transitions and timestamp) is then
-   * recognised as a retry and returns the receipts already stored.
-   */
-  readonly timestamp?: string;
-}
-
-export interface AppendedReceipt {
-  readonly sequence: number;
-  readonly eventId: string;
+/** The head of a stream's chain: what the next append builds on. */
+export interface ChainHead {
+  /** Revision (= sequence = MMR leaf index) of the last receipt. */
+  readonly revision: number;
   readonly nextRoot: string;
-  /** The signed receipt. */
-  readonly receipt: JsonObject;
-  /** Its canonical JSON text, as stored. */
-  readonly text: string;
+  readonly mmr: { size: number; root: string; peaks: MmrPeak[] };
 }
 
-export interface ChainAppendResult {
+export interface AppendedReceipts {
   readonly stream: string;
-  readonly receipts: readonly AppendedReceipt[];
-  /** Revision (= sequence) of the last receipt: the expected revision of the next append. */
+  /** The signed receipts, in order; `receipts[i].sequence === firstSequence + i`. */
+  readonly receipts: JsonObject[];
+  readonly firstSequence: number;
+  /** Pass as `expectedRevision` for the next append. */
   readonly nextExpectedRevision: number;
-  /** MMR after these receipts. */
-  readonly mmr: { readonly size: number; readonly root: string };
-  /** True when the receipts were already stored by an earlier attempt of the same append. */
+  readonly mmr: { size: number; root: string; peaks: MmrPeak[] };
+  /** True when these receipts were already stored by an earlier attempt of the same append (a retry). */
   readonly idempotent: boolean;
 }
 
-export interface ChainHead {
-  readonly stream: string;
-  /** Sequence of the last receipt; -1 for an empty chain. */
-  readonly sequence: number;
-  /** prev_root of the next receipt: the last next_root, or the genesis root. */
-  readonly nextPrevRoot: string;
-  readonly mmr: { readonly size: number; readonly root: string; readonly peaks: { height: number; hash: string }[] };
+export interface ReceiptChainWriterOptions {
+  /** Sign in this many worker threads, off the event loop (0: sign on the event loop). Default 0. */
+  readonly signingWorkers?: number;
+  /** A signer to use instead (e.g. one backed by an HSM); overrides `signingWorkers`. */
+  readonly signer?: ReceiptSigner;
+  /** Upper bound of receipts written by one store append (queued appends to one stream are batched). Default 512. */
+  readonly maxReceiptsPerCommit?: number;
 }
 
-export interface CutCheckpointOptions {
-  /** Receipt count the checkpoint commits to; default: the current head. */
+export interface CheckpointOptions {
+  /** Receipt count the checkpoint commits to; default: the whole chain. */
   readonly height?: number;
-  /** Checkpoint timestamp; default: the clock, to the second. */
+  /**
+   * Checkpoint timestamp; default: the timestamp of the last receipt it includes, so the checkpoint at a height is
+   * always the same bytes (Ed25519 signatures are deterministic).
+   */
   readonly timestamp?: string;
+  /** Field of the receipts naming the chain's subject; default `corridor_id`. */
+  readonly subjectField?: string;
+}
+
+export interface ReceiptInclusionProofOptions {
+  /** Bind the proof to this signed checkpoint: computed over its MMR size, and its root must match. */
+  readonly checkpoint?: JsonObject;
+  /** Where the checkpoint can be found (`checkpoint_path`, `checkpoint_ref.uri`). */
+  readonly checkpointPath?: string;
+  /** MMR size to prove against without a checkpoint; default: the whole chain. */
+  readonly size?: number;
+  /** `generated_at`; default: now (UTC, seconds). */
+  readonly generatedAt?: string;
+  /** Field of the receipts naming the chain's subject; default `corridor_id`. */
+  readonly subjectField?: string;
 }
 
 interface HeadState {
@@ -96,19 +98,21 @@ interface Cursor extends HeadState {
   readonly created: { nodes: string[] };
 }
 
-function cursorFrom(head: HeadState): Cursor {
+function cursorFrom(head: HeadState | null): Cursor {
   const created = { nodes: [] as string[] };
-  const acc = head.acc.clone({ onNode: (_position, hash) => created.nodes.push(hash.toString('hex')) });
-  return { revision: head.revision, nextRoot: head.nextRoot, acc, created };
+  const onNode = (_position: number, hash: Buffer) => created.nodes.push(hash.toString('hex'));
+  if (!head) return { revision: -1, nextRoot: '', acc: new MmrAccumulator({ onNode }), created };
+  return { revision: head.revision, nextRoot: head.nextRoot, acc: head.acc.clone({ onNode }), created };
 }
 
 interface AppendRequest {
-  readonly chain: NormalizedChain;
-  readonly envelopes: TransitionEnvelope[];
-  readonly expected: ExpectedRevision | undefined;
-  readonly timestamp: string | undefined;
-  attempts: number;
-  readonly resolve: (r: ChainAppendResult) => void;
+  readonly profile: ChainProfile;
+  readonly events: readonly ChainEvent[];
+  readonly expected: ExpectedRevision;
+  readonly metadata: EventMetadata | undefined;
+  /** Set once the request was found ahead of the head and re-queued for a check against a reloaded head. */
+  rechecked: boolean;
+  readonly resolve: (r: AppendedReceipts) => void;
   readonly reject: (e: unknown) => void;
 }
 
@@ -116,391 +120,645 @@ interface Built {
   readonly req: AppendRequest;
   readonly sealed: JsonObject[];
   readonly created: string[];
-  readonly metas: { leafIndex: number; nodes: string[]; peaks: string[] }[];
-  readonly mmr: { size: number; root: string };
+  readonly mmr: ReceiptMmrMetadata[];
+  readonly firstSequence: number;
 }
 
-/** Retries of an append without expected revision after another writer moved the stream. */
-const MAX_ATTEMPTS = 5;
+/**
+ * Read side of receipt chains, on any event store: receipts, the head, the MMR at any past size, inclusion and
+ * consistency proofs. Every MMR node is in the metadata of the receipt event that created it, so a proof costs
+ * O(log n) point reads however long the chain is.
+ */
+export class ReceiptChainReader {
+  constructor(readonly store: EventStore) {}
+
+  /** The stream's head from its last event alone (no replay); null for a stream with no receipts. */
+  async loadHead(stream: string): Promise<ChainHead | null> {
+    const last = await this.store.readLast(stream);
+    return last ? publicHead(await this.stateOf(last)) : null;
+  }
+
+  /** Signed receipts of a stream from `fromSequence` (inclusive). */
+  async receipts(stream: string, fromSequence = 0, maxCount?: number): Promise<JsonObject[]> {
+    const events = await this.store.read(stream, { fromRevision: fromSequence, maxCount });
+    return events.map((e) => receiptOf(e));
+  }
+
+  async receipt(stream: string, sequence: number): Promise<JsonObject> {
+    return receiptOf(await this.eventAt(stream, sequence));
+  }
+
+  /** MMR state after the receipt at `size − 1` (the chain as it was at that height). */
+  async mmrAt(stream: string, size: number): Promise<{ size: number; root: string; peaks: MmrPeak[]; nextRoot: string }> {
+    if (!Number.isSafeInteger(size) || size < 1) throw new ChainRangeError(stream, `${stream} has no MMR of size ${size}`);
+    const event = await this.eventAt(stream, size - 1);
+    return { ...(await this.mmrOf(event)), nextRoot: receiptOf(event).next_root as string };
+  }
+
+  /**
+   * Inclusion proof (the reference's MMR proof shape) of the receipt at `sequence` in the MMR of the first `size`
+   * receipts (default: the whole chain). O(log n) point reads.
+   */
+  async inclusionProof(stream: string, sequence: number, size?: number): Promise<MmrInclusionProof> {
+    const head = await this.requireHead(stream);
+    const n = size ?? head.mmr.size;
+    if (!Number.isSafeInteger(n) || n < 1 || n > head.mmr.size) throw new ChainRangeError(stream, `${stream} has no MMR of size ${n} (its size is ${head.mmr.size})`);
+    if (!Number.isSafeInteger(sequence) || sequence < 0 || sequence >= n) throw new ChainRangeError(stream, `sequence ${sequence} is not in the first ${n} receipts of ${stream}`);
+    const plan = planInclusionProof(n, sequence);
+    const heights = new Map<number, number>([[plan.leafPosition, 0]]);
+    for (const p of [...plan.path, ...plan.peaks]) heights.set(p.position, p.height);
+    const { nodes, events } = await this.nodes(stream, heights);
+    const receipt = receiptOf(events.get(sequence)!);
+    return buildInclusionProofFromNodes((pos) => nodes.get(pos), n, sequence, receipt.next_root as string);
+  }
+
+  /**
+   * The receipt inclusion proof object (`MSEZCorridorReceiptInclusionProof`, as the protocol's
+   * `buildReceiptInclusionProof` shapes it), computed from stored nodes, optionally bound to a signed checkpoint.
+   */
+  async receiptInclusionProof(stream: string, sequence: number, options: ReceiptInclusionProofOptions = {}): Promise<JsonObject> {
+    let size = options.size;
+    const cp = options.checkpoint;
+    if (cp) {
+      const cpMmr = isJsonObject(cp.mmr) ? cp.mmr : undefined;
+      if (!cpMmr || typeof cpMmr.size !== 'number') throw new ChainRangeError(stream, 'the checkpoint has no mmr.size');
+      size = cpMmr.size;
+    }
+    const base = await this.inclusionProof(stream, sequence, size);
+    const first = await this.receipt(stream, 0);
+    const subjectField = options.subjectField ?? 'corridor_id';
+    const proof: JsonObject = {
+      type: RECEIPT_INCLUSION_PROOF_TYPE,
+      corridor_id: first[subjectField] as string,
+      generated_at: options.generatedAt ?? utcSeconds(new Date()),
+      mmr: { type: CHECKPOINT_MMR_TYPE, algorithm: 'sha256', size: base.size, root: base.root },
+      leaf_index: base.leaf_index,
+      receipt_next_root: base.receipt_next_root,
+      leaf_hash: base.leaf_hash,
+      peak_index: base.peak_index,
+      peak_height: base.peak_height,
+      path: base.path.map((s) => ({ side: s.side, hash: s.hash })),
+      peaks: base.peaks.map((p) => ({ height: p.height, hash: p.hash })),
+      computed_peak_root: base.computed_peak_root,
+    };
+    if (cp) {
+      const cpMmr = cp.mmr as JsonObject;
+      if (cpMmr.root !== base.root) throw new ChainIntegrityError(stream, `the checkpoint's mmr.root is not the stored chain's MMR root at size ${base.size}`);
+      const digest = checkpointDigest(cp);
+      const path = options.checkpointPath ?? '';
+      proof.checkpoint_digest_sha256 = digest;
+      proof.checkpoint_path = path;
+      proof.checkpoint_mmr_root = cpMmr.root as string;
+      proof.checkpoint_receipt_count = base.size;
+      proof.checkpoint_final_state_root = cp.final_state_root as string;
+      proof.checkpoint_ref = { artifact_type: 'checkpoint', digest_sha256: digest, ...(path ? { uri: path } : {}), media_type: 'application/json' };
+    }
+    return proof;
+  }
+
+  /** Consistency proof that the chain at `newSize` extends the chain at `oldSize` (1 ≤ oldSize ≤ newSize). */
+  async consistencyProof(stream: string, oldSize: number, newSize?: number): Promise<MmrConsistencyProof> {
+    const head = await this.requireHead(stream);
+    const n = newSize ?? head.mmr.size;
+    if (!Number.isSafeInteger(n) || n < 1 || n > head.mmr.size) throw new ChainRangeError(stream, `${stream} has no MMR of size ${n} (its size is ${head.mmr.size})`);
+    if (!Number.isSafeInteger(oldSize) || oldSize < 1 || oldSize > n) throw new ChainRangeError(stream, `old size must be in 1..${n}, got ${oldSize}`);
+    const plan = planConsistencyProof(oldSize, n);
+    const heights = new Map<number, number>();
+    for (const p of [...plan.oldPeaks, ...plan.path, ...plan.newPeaks]) heights.set(p.position, p.height);
+    const { nodes } = await this.nodes(stream, heights);
+    return buildConsistencyProofFromNodes((pos) => nodes.get(pos), oldSize, n);
+  }
+
+  /** The unsigned checkpoint of the first `height` receipts (see `CheckpointOptions`). */
+  async unsignedCheckpoint(stream: string, options: CheckpointOptions = {}): Promise<JsonObject> {
+    const head = await this.requireHead(stream);
+    const n = options.height ?? head.mmr.size;
+    if (!Number.isSafeInteger(n) || n < 1 || n > head.mmr.size) throw new ChainRangeError(stream, `${stream} has no checkpoint at height ${n} (its height is ${head.mmr.size})`);
+    const first = await this.receipt(stream, 0);
+    const lastEvent = await this.eventAt(stream, n - 1);
+    const last = receiptOf(lastEvent);
+    const mmr = await this.mmrOf(lastEvent);
+    const subjectField = options.subjectField ?? 'corridor_id';
+    const subjectId = first[subjectField];
+    if (typeof subjectId !== 'string') throw new ChainIntegrityError(stream, `the first receipt of ${stream} has no ${subjectField}`);
+    const checkpoint = buildCheckpoint({
+      corridor_id: subjectId,
+      timestamp: options.timestamp ?? (last.timestamp as string),
+      genesis_root: first.prev_root as string,
+      final_state_root: last.next_root as string,
+      receipt_count: n,
+      lawpack_digest_set: (first.lawpack_digest_set as string[]) ?? [],
+      ruleset_digest_set: (first.ruleset_digest_set as string[]) ?? [],
+      mmr,
+    });
+    if (subjectField === 'corridor_id' && first.type === CORRIDOR_RECEIPT_TYPE) return checkpoint;
+    // Other chains: the checkpoint names the subject by its own field and takes the receipt type's name.
+    const { corridor_id: _corridor, ...rest } = checkpoint;
+    void _corridor;
+    return {
+      ...rest,
+      type: String(first.type).replace(/Receipt$/, 'Checkpoint'),
+      [subjectField]: subjectId,
+      ...(typeof first.corridor_id === 'string' ? { corridor_id: first.corridor_id } : {}),
+    };
+  }
+
+  /** `{size, root, peaks}` after a stored receipt: from its metadata, or (mid-append receipts) from the peak nodes. */
+  protected async mmrOf(event: StoredEvent): Promise<{ size: number; root: string; peaks: MmrPeak[] }> {
+    const m = mmrMetadataOf(event);
+    if (m.peaks) return { size: m.size, root: m.root!, peaks: peaksWithHeights(m.size, m.peaks) };
+    const slots = mmrPeakPositions(m.size);
+    const { nodes } = await this.nodes(event.stream, new Map(slots.map((p) => [p.position, p.height])));
+    const peaks = slots.map((p) => ({ height: p.height, hash: nodes.get(p.position)! }));
+    return { size: m.size, root: bagPeaks(peaks), peaks };
+  }
+
+  /** The chain state after a stored receipt, with the checks that make a corrupted head fail loudly. */
+  protected async stateOf(event: StoredEvent): Promise<HeadState> {
+    const receipt = receiptOf(event);
+    const broken = (what: string) => new ChainIntegrityError(event.stream, `receipt at revision ${event.revision}: ${what}`);
+    if (receipt.sequence !== event.revision) throw broken(`its sequence is ${String(receipt.sequence)}`);
+    if (typeof receipt.next_root !== 'string' || computeNextRoot(receipt) !== receipt.next_root) throw broken('next_root does not match its content');
+    if (eventIdFromDigest(receipt.next_root) !== event.id) throw broken('the event id does not derive from next_root');
+    const m = mmrMetadataOf(event);
+    const mmr = await this.mmrOf(event);
+    if (mmr.peaks[mmr.peaks.length - 1]!.hash !== m.nodes[m.nodes.length - 1]) throw broken('its last MMR node is not the last peak');
+    const acc = MmrAccumulator.fromPeaks(mmr.size, mmr.peaks);
+    if (acc.root !== mmr.root) throw broken('the stored MMR peaks do not bag to the stored root');
+    return { revision: event.revision, nextRoot: receipt.next_root, acc };
+  }
+
+  protected async requireHead(stream: string): Promise<ChainHead> {
+    const head = await this.loadHead(stream);
+    if (!head) throw new ChainRangeError(stream, `${stream} has no receipts`);
+    return head;
+  }
+
+  protected async eventAt(stream: string, revision: number): Promise<StoredEvent> {
+    const [event] = await this.store.read(stream, { fromRevision: revision, maxCount: 1 });
+    if (!event || event.revision !== revision) throw new ChainRangeError(stream, `${stream} has no receipt at sequence ${revision}`);
+    return event;
+  }
+
+  /** Fetches MMR nodes by post-order position: each lives in the metadata of the append that created it. */
+  protected async nodes(stream: string, heights: Map<number, number>): Promise<{ nodes: Map<number, string>; events: Map<number, StoredEvent> }> {
+    const nodes = new Map<number, string>();
+    const byLeaf = new Map<number, { position: number; height: number }[]>();
+    for (const [position, height] of heights) {
+      const leaf = creatingLeaf(position, height);
+      const list = byLeaf.get(leaf) ?? [];
+      list.push({ position, height });
+      byLeaf.set(leaf, list);
+    }
+    const events = new Map<number, StoredEvent>();
+    await Promise.all(
+      [...byLeaf].map(async ([leaf, wanted]) => {
+        const event = await this.eventAt(stream, leaf);
+        events.set(leaf, event);
+        const m = mmrMetadataOf(event);
+        for (const w of wanted) {
+          const hash = m.nodes[w.height];
+          if (hash === undefined) throw new ChainIntegrityError(stream, `event ${leaf} of ${stream} holds no MMR node of height ${w.height}`);
+          nodes.set(w.position, hash);
+        }
+      }),
+    );
+    return { nodes, events };
+  }
+}
+
+/** Batches of one stream that may be built, signed and committed at the same time. */
+const PIPELINE_DEPTH = 4;
 
 /**
- * The receipt-chain writer: appending domain events to an aggregate's chain produces the next signed receipts
- * (prev_root → next_root), extends the stream's MMR, and stores receipts and MMR nodes in one atomic append.
+ * Turns domain events into a stream's receipt chain: each event becomes the next receipt (`prev_root` = the
+ * previous `next_root`, or the genesis root), sealed with `next_root`, signed with the node's key, leaf-hashed
+ * into the stream's MMR, and appended with its MMR metadata in one atomic append with an exact expected revision.
  *
- * - The head (last next_root, sequence, MMR peaks) is loaded from the stream's last event: O(1), no replay.
- * - Appends to one stream are serialised by a per-stream lane; requests queued while a batch is being signed and
- *   committed form the next batch (one store append, one commit). Different streams proceed in parallel.
- * - Receipts are built with the protocol (`makeTransitionEnvelope`, `sealReceipt`, `MmrAccumulator`) and signed by
- *   the `ReceiptSigner` (optionally in worker threads).
+ * - The head (last next_root, revision, MMR peaks) is loaded from the stream's last event alone (no replay) and
+ *   cached; a failed append drops it, so a stream moved by another writer is reloaded.
+ * - Appends to one stream are serialised by a per-stream lane: appends queued while earlier ones are signed and
+ *   committed form the next batch (one store append), each checked against its own expected revision; up to
+ *   four batches of a stream are in flight (built in order, signed in parallel, committed in order). Different
+ *   streams proceed in parallel and share the store's group commit.
+ * - Receipts are deterministic (timestamp and proof `created` are the event's `at`), so event ids — derived from
+ *   `next_root` — identify them: re-sending an append that already succeeded returns the stored receipts
+ *   (`idempotent: true`) instead of a conflict or a duplicate.
  */
-export class ReceiptChainWriter {
-  readonly profile: ChainProfile;
-  readonly reader: ReceiptChainReader;
-  private readonly store: EventStore;
+export class ReceiptChainWriter extends ReceiptChainReader {
+  private readonly key: Ed25519KeyPair;
   private readonly signer: ReceiptSigner;
-  private readonly clock: () => Date;
+  private readonly ownsSigner: boolean;
   private readonly maxReceipts: number;
+  private readonly heads = new Map<string, HeadState | null>();
   private readonly lanes = new Map<string, StreamLane>();
-  private readonly checkpointLocks = new KeyedMutex();
 
-  constructor(options: ReceiptChainWriterOptions) {
-    this.store = options.store;
-    this.signer = options.signer;
-    this.profile = options.profile ?? CORRIDOR_CHAIN_PROFILE;
-    this.clock = options.clock ?? (() => new Date());
+  constructor(store: EventStore, key: Ed25519KeyPair, options: ReceiptChainWriterOptions = {}) {
+    super(store);
+    this.key = key;
     this.maxReceipts = options.maxReceiptsPerCommit ?? 512;
-    this.reader = new ReceiptChainReader(this.store, this.profile, this.clock);
+    if (options.signer) {
+      this.signer = options.signer;
+      this.ownsSigner = false;
+    } else {
+      const workers = options.signingWorkers ?? 0;
+      this.signer = workers > 0 ? new WorkerPoolReceiptSigner(key, { workers }) : new InlineReceiptSigner(key);
+      this.ownsSigner = true;
+    }
   }
 
-  /**
-   * Appends one receipt per transition (`{kind, payload}` or anything `makeTransitionEnvelope` accepts) to the
-   * chain, atomically.
-   */
-  append(chain: ChainDescriptor, transitions: readonly JsonValue[], options: ChainAppendOptions = {}): Promise<ChainAppendResult> {
-    let request: Omit<AppendRequest, 'resolve' | 'reject'>;
-    try {
-      const normalized = normalizeChain(this.profile, chain);
-      if (!Array.isArray(transitions) || transitions.length === 0) throw new InvalidAppendError('an append needs at least one transition');
-      if (transitions.length > this.maxReceipts) throw new InvalidAppendError(`an append takes at most ${this.maxReceipts} transitions`);
-      const envelopes = transitions.map((t) => {
-        try {
-          return makeTransitionEnvelope(t);
-        } catch (e) {
-          throw new InvalidAppendError(`invalid transition: ${(e as Error).message}`, { cause: e });
-        }
-      });
-      if (options.timestamp !== undefined && (typeof options.timestamp !== 'string' || Number.isNaN(Date.parse(options.timestamp)))) {
-        throw new InvalidAppendError(`timestamp must be an RFC 3339 date-time, got ${JSON.stringify(options.timestamp)}`);
-      }
-      const expected = options.expectedRevision;
-      if (expected !== undefined && expected !== NO_STREAM && !(Number.isSafeInteger(expected) && expected >= 0)) {
-        throw new InvalidAppendError(`expectedRevision must be "${NO_STREAM}" or a revision >= 0`);
-      }
-      request = { chain: normalized, envelopes, expected, timestamp: options.timestamp, attempts: 0 };
-    } catch (e) {
-      return Promise.reject(e);
+  append(
+    stream: string,
+    profile: ChainProfile,
+    events: readonly ChainEvent[],
+    expectedRevision: ExpectedRevision,
+    metadata?: EventMetadata,
+  ): Promise<AppendedReceipts> {
+    if (!Array.isArray(events) || events.length === 0) return Promise.reject(new InvalidAppendError('nothing to append'));
+    if (events.length > this.maxReceipts) return Promise.reject(new InvalidAppendError(`an append takes at most ${this.maxReceipts} events`));
+    if (expectedRevision !== NO_STREAM && !(Number.isSafeInteger(expectedRevision) && expectedRevision >= 0)) {
+      return Promise.reject(new InvalidAppendError(`expectedRevision must be "${NO_STREAM}" or a revision >= 0`));
     }
-    const stream = this.reader.streamOf(request.chain.id);
     let lane = this.lanes.get(stream);
     if (!lane) {
-      lane = new StreamLane(this, stream, request.chain);
+      lane = new StreamLane(this, stream);
       this.lanes.set(stream, lane);
-    } else if (!sameChain(lane.chain, request.chain)) {
-      return Promise.reject(new InvalidAppendError(`chain ${request.chain.id} was opened with a different genesis root, digest sets or receipt fields`));
     }
     const target = lane;
-    return new Promise<ChainAppendResult>((resolve, reject) => target.enqueue({ ...request, resolve, reject }));
-  }
-
-  /** The chain's head as this writer sees it (loaded from the store if this writer has not touched it yet). */
-  async head(chain: ChainDescriptor): Promise<ChainHead> {
-    const normalized = normalizeChain(this.profile, chain);
-    const stream = this.reader.streamOf(normalized.id);
-    const state = await this.loadHead(stream, normalized);
-    return {
-      stream,
-      sequence: state.revision,
-      nextPrevRoot: state.nextRoot,
-      mmr: { size: state.acc.size, root: state.acc.root, peaks: state.acc.peaks },
-    };
-  }
-
-  /**
-   * Cuts a checkpoint at `height` receipts (any height from 1 to the head), signs it with the node's key and stores
-   * it in the chain's checkpoint stream. Cutting the same checkpoint again (same height and timestamp) returns the
-   * stored one.
-   */
-  async cutCheckpoint(chain: ChainDescriptor, options: CutCheckpointOptions = {}): Promise<StoredCheckpoint> {
-    const normalized = normalizeChain(this.profile, chain);
-    const id = normalized.id;
-    const stream = this.reader.streamOf(id);
-    const size = options.height ?? (await this.reader.size(id));
-    if (!Number.isSafeInteger(size) || size < 1) throw new ChainRangeError(stream, `a checkpoint needs a height of at least 1, got ${size}`);
-    const last = await this.reader.requireReceipt(id, size - 1, `checkpoint at height ${size}`);
-    const first = size === 1 ? last : await this.reader.requireReceipt(id, 0, `checkpoint at height ${size}`);
-    if (first.receipt.prev_root !== normalized.genesisRoot) {
-      throw new InvalidAppendError(`chain ${id} does not start at the given genesis root`);
-    }
-    const timestamp = options.timestamp ?? utcSeconds(this.clock());
-    const base = buildCheckpoint({
-      corridor_id: id,
-      timestamp,
-      genesis_root: normalized.genesisRoot,
-      final_state_root: last.nextRoot,
-      receipt_count: size,
-      lawpack_digest_set: (first.receipt.lawpack_digest_set as string[]) ?? [],
-      ruleset_digest_set: (first.receipt.ruleset_digest_set as string[]) ?? [],
-      mmr: mmrFromStoredPeaks(last),
-    });
-    const unsigned = this.adaptCheckpoint(base, id);
-    const [signed] = await this.signer.sign([unsigned], [proofCreated(timestamp, this.clock)]);
-    const digest = checkpointDigest(signed!.receipt);
-    const cpStream = checkpointStream(this.profile, id);
-    const event = { id: eventIdFromDigest(digest), type: this.profile.checkpointType, data: signed!.text, metadata: { receipt_count: size } };
-    return this.checkpointLocks.run(cpStream, async () => {
-      const previous = await this.store.readLast(cpStream);
-      if (previous?.id === event.id) return this.reader.decodeCheckpoint(previous);
-      try {
-        await this.store.append(cpStream, [event], previous ? previous.revision : NO_STREAM);
-      } catch (e) {
-        if (!(e instanceof DuplicateEventIdError)) throw e;
-        const existing = (await this.reader.checkpoints(id)).find((c) => c.eventId === event.id);
-        if (existing) return existing;
-        throw e;
-      }
-      const stored = await this.store.readLast(cpStream);
-      return this.reader.decodeCheckpoint(stored!);
-    });
-  }
-
-  /** The protocol builds corridor checkpoints; other profiles rename the type and the id field. */
-  private adaptCheckpoint(base: JsonObject, id: string): JsonObject {
-    if (this.profile.idField === 'corridor_id' && this.profile.checkpointType === base.type) return base;
-    const { corridor_id: _omit, ...rest } = base;
-    void _omit;
-    return { ...rest, type: this.profile.checkpointType, [this.profile.idField]: id };
-  }
-
-  /** Reads and checks the head from the stream's last receipt (and the genesis link from its first). */
-  async loadHead(stream: string, chain: NormalizedChain): Promise<HeadState> {
-    const last = await this.reader.headReceipt(chain.id);
-    if (!last) return { revision: -1, nextRoot: chain.genesisRoot, acc: new MmrAccumulator() };
-    const r = last.receipt;
-    if (r.type !== this.profile.receiptType || r[this.profile.idField] !== chain.id) {
-      throw new ChainIntegrityError(stream, `the last receipt is not a ${this.profile.receiptType} of ${chain.id}`);
-    }
-    if (computeNextRoot(r) !== last.nextRoot) throw new ChainIntegrityError(stream, `the last receipt's next_root does not match its content`);
-    if (!sameSet(r.lawpack_digest_set, chain.lawpackDigestSet) || !sameSet(r.ruleset_digest_set, chain.rulesetDigestSet)) {
-      throw new InvalidAppendError(`chain ${chain.id} is stored with other digest sets than the ones given`);
-    }
-    const first = last.sequence === 0 ? last : await this.reader.requireReceipt(chain.id, 0, 'chain head');
-    if (first.receipt.prev_root !== chain.genesisRoot) throw new InvalidAppendError(`chain ${chain.id} does not start at the given genesis root`);
-    const size = last.sequence + 1;
-    const heights = mmrPeakHeights(size);
-    if (last.mmr.peaks.length !== heights.length || last.mmr.peaks[last.mmr.peaks.length - 1] !== last.mmr.nodes[last.mmr.nodes.length - 1]) {
-      throw new ChainIntegrityError(stream, `the MMR peaks stored with receipt ${last.sequence} do not fit size ${size}`);
-    }
-    const acc = MmrAccumulator.fromPeaks(
-      size,
-      heights.map((height, i) => ({ height, hash: last.mmr.peaks[i]! })),
+    return new Promise<AppendedReceipts>((resolve, reject) =>
+      target.enqueue({ profile, events, expected: expectedRevision, metadata, rechecked: false, resolve, reject }),
     );
-    return { revision: last.sequence, nextRoot: last.nextRoot, acc };
   }
 
-  /** Builds the sealed receipts of one request on top of `cursor` (advancing it). */
-  buildReceipts(req: AppendRequest, cursor: Cursor): Built {
-    const chain = req.chain;
-    const sealed: JsonObject[] = [];
-    const created: string[] = [];
-    const metas: Built['metas'] = [];
-    const timestamp = req.timestamp ?? utcSeconds(this.clock());
-    const proofTime = proofCreated(timestamp, this.clock);
-    const acc = cursor.acc;
-    for (const transition of req.envelopes) {
-      const sequence = cursor.revision + 1;
-      const receipt = sealReceipt({
-        type: this.profile.receiptType,
-        [this.profile.idField]: chain.id,
-        sequence,
-        timestamp,
-        prev_root: cursor.nextRoot,
-        lawpack_digest_set: chain.lawpackDigestSet,
-        ruleset_digest_set: chain.rulesetDigestSet,
-        transition,
-        ...chain.receiptFields,
-      });
-      const nodes: string[] = [];
-      cursor.created.nodes = nodes;
-      acc.appendNextRoot(receipt.next_root);
-      sealed.push(receipt);
-      created.push(proofTime);
-      metas.push({ leafIndex: sequence, nodes, peaks: acc.peaks.map((p) => p.hash) });
-      cursor.revision = sequence;
-      cursor.nextRoot = receipt.next_root;
-    }
-    return { req, sealed, created, metas, mmr: { size: acc.size, root: acc.root } };
+  /** The stream's head, from the cache or from its last event; null for a stream with no receipts. */
+  async head(stream: string): Promise<ChainHead | null> {
+    const state = await this.headState(stream);
+    return state ? publicHead(state) : null;
   }
 
-  async commit(stream: string, expected: number, built: Built[]): Promise<SignedBatch> {
-    const all = built.flatMap((b) => b.sealed);
-    const created = built.flatMap((b) => b.created);
-    const signed = await this.signer.sign(all, created);
-    const metas = built.flatMap((b) => b.metas);
-    const events = signed.map((s, i) => receiptEvent(this.profile, s.text, all[i]!.next_root as string, metas[i]!));
-    await this.store.append(stream, events, expected === -1 ? NO_STREAM : expected);
-    return { signed, events };
+  /** Forget cached heads (e.g. after another process wrote to the same store). */
+  forgetHeads(): void {
+    this.heads.clear();
   }
 
-  /**
-   * An append whose expected revision is behind the head: a retry if the receipts it would produce (from the stored
-   * chain at the expected revision) are exactly the ones stored after it; otherwise a conflict.
-   */
-  async settleMismatch(stream: string, req: AppendRequest, head: HeadState): Promise<ChainAppendResult> {
-    const expectedLast = req.expected === NO_STREAM ? -1 : req.expected!;
-    const actual = head.revision === -1 ? NO_STREAM : head.revision;
-    const conflict = new WrongExpectedRevisionError(stream, req.expected!, actual);
-    if (expectedLast > head.revision || req.timestamp === undefined) throw conflict;
-    const n = req.envelopes.length;
-    const stored = await this.reader.receipts(req.chain.id, { fromSequence: expectedLast + 1, maxCount: n });
-    if (stored.length !== n) throw conflict;
-    const before = expectedLast === -1 ? undefined : await this.reader.requireReceipt(req.chain.id, expectedLast, 'retry check');
-    const cursor = cursorFrom({
-      revision: expectedLast,
-      nextRoot: before ? before.nextRoot : req.chain.genesisRoot,
-      acc: before ? MmrAccumulator.fromPeaks(expectedLast + 1, mmrFromStoredPeaks(before).peaks) : new MmrAccumulator(),
-    });
-    const rebuilt = this.buildReceipts(req, cursor);
-    if (!rebuilt.sealed.every((r, i) => r.next_root === stored[i]!.nextRoot)) throw conflict;
-    const last = stored[n - 1]!;
-    return {
-      stream,
-      receipts: stored.map(toAppended),
-      nextExpectedRevision: last.sequence,
-      mmr: { size: rebuilt.mmr.size, root: rebuilt.mmr.root },
-      idempotent: true,
-    };
+  /** The checkpoint of the first `height` receipts (default: all), signed with the node's key. */
+  async checkpoint(stream: string, options: CheckpointOptions = {}): Promise<JsonObject> {
+    const unsigned = await this.unsignedCheckpoint(stream, options);
+    const [signed] = await this.signer.sign([unsigned], [proofCreated(unsigned.timestamp as string)]);
+    return signed!.receipt;
   }
 
+  /** Stops the signing workers (when the writer started them). */
+  async close(): Promise<void> {
+    if (this.ownsSigner) await this.signer.close();
+  }
+
+  get verificationMethod(): string {
+    return this.key.verificationMethod;
+  }
+
+  // ---- used by the lanes ----
+
+  /** @internal */
+  async headState(stream: string): Promise<HeadState | null> {
+    const cached = this.heads.get(stream);
+    if (cached !== undefined) return cached;
+    const last = await this.store.readLast(stream);
+    const state = last ? await this.stateOf(last) : null;
+    this.heads.set(stream, state);
+    return state;
+  }
+
+  /** @internal */
+  setHead(stream: string, head: HeadState | null | undefined): void {
+    if (head === undefined) this.heads.delete(stream);
+    else this.heads.set(stream, head);
+  }
+
+  /** @internal How many batches the signer works on at once. */
+  get signingParallelism(): number {
+    return this.signer.parallelism ?? 1;
+  }
+
+  /** @internal */
   get maxReceiptsPerCommit(): number {
     return this.maxReceipts;
   }
-}
 
-interface SignedBatch {
-  signed: { receipt: JsonObject; text: string }[];
-  events: { id: string }[];
+  /** @internal Builds the sealed receipts of one request on top of `cursor`, advancing it. */
+  build(req: AppendRequest, cursor: Cursor): Built {
+    const { profile } = req;
+    const sealed: JsonObject[] = [];
+    const created: string[] = [];
+    const mmr: ReceiptMmrMetadata[] = [];
+    const firstSequence = cursor.revision + 1;
+    for (const event of req.events) {
+      if (typeof event.at !== 'string' || Number.isNaN(Date.parse(event.at))) {
+        throw new InvalidAppendError(`event ${event.type} has no valid time (at): ${JSON.stringify(event.at)}`);
+      }
+      const sequence = cursor.revision + 1;
+      let receipt: JsonObject & { next_root: string };
+      try {
+        receipt = sealReceipt({
+          type: profile.receiptType,
+          [profile.subjectField]: profile.subjectId,
+          ...(profile.extraFields ?? {}),
+          sequence,
+          timestamp: event.at,
+          prev_root: sequence === 0 ? profile.genesisRoot : cursor.nextRoot,
+          lawpack_digest_set: [...profile.lawpackDigestSet],
+          ruleset_digest_set: [...profile.rulesetDigestSet],
+          transition: profile.toTransition ? profile.toTransition(event) : makeTransitionEnvelope({ kind: event.type, payload: event.data }),
+        } as JsonObject);
+      } catch (e) {
+        throw e instanceof LedgerError ? e : new InvalidAppendError(`cannot build the receipt of ${event.type}: ${(e as Error).message}`, { cause: e });
+      }
+      const nodes: string[] = [];
+      cursor.created.nodes = nodes;
+      cursor.acc.appendNextRoot(receipt.next_root);
+      sealed.push(receipt);
+      created.push(proofCreated(event.at));
+      mmr.push({ size: cursor.acc.size, nodes });
+      cursor.revision = sequence;
+      cursor.nextRoot = receipt.next_root;
+    }
+    // The last receipt of every append carries the peaks and root: whatever append ends a stream, its last event
+    // is enough to resume from.
+    const last = mmr[mmr.length - 1]!;
+    last.peaks = cursor.acc.peaks.map((p) => p.hash);
+    last.root = cursor.acc.root;
+    return { req, sealed, created, mmr, firstSequence };
+  }
+
+  /** @internal */
+  sign(built: readonly Built[]): Promise<{ receipt: JsonObject; text: string }[]> {
+    return this.signer.sign(
+      built.flatMap((b) => b.sealed),
+      built.flatMap((b) => b.created),
+    );
+  }
+
+  /** @internal One store append for a batch, at the revision before its first receipt. */
+  appendSigned(stream: string, built: readonly Built[], signed: readonly { text: string }[]): Promise<unknown> {
+    const events: EventToAppend[] = [];
+    let k = 0;
+    for (const b of built) {
+      b.req.events.forEach((event, i) => {
+        events.push({ id: eventIdFromDigest(b.sealed[i]!.next_root as string), type: event.type, data: signed[k++]!.text, metadata: toMetadata(b.mmr[i]!, b.req.metadata) });
+      });
+    }
+    const base = built[0]!.firstSequence - 1;
+    return this.store.append(stream, events, base === -1 ? NO_STREAM : base);
+  }
+
+  /**
+   * @internal An append whose expected revision is behind the head: a retry if the receipts it produces — rebuilt
+   * on the stored chain at its expected revision — are exactly the ones stored after it; otherwise a conflict.
+   */
+  async settle(stream: string, req: AppendRequest): Promise<AppendedReceipts> {
+    const expectedLast = req.expected === NO_STREAM ? -1 : req.expected;
+    const n = req.events.length;
+    const stored = await this.store.read(stream, { fromRevision: expectedLast + 1, maxCount: n });
+    if (stored.length === n) {
+      const base = expectedLast >= 0 ? await this.stateOf(await this.eventAt(stream, expectedLast)) : null;
+      let rebuilt: Built | undefined;
+      try {
+        rebuilt = this.build(req, cursorFrom(base));
+      } catch {
+        rebuilt = undefined;
+      }
+      if (rebuilt && rebuilt.sealed.every((r, i) => eventIdFromDigest(r.next_root as string) === stored[i]!.id)) {
+        const mmr = await this.mmrOf(stored[n - 1]!);
+        return {
+          stream,
+          receipts: stored.map((e) => receiptOf(e)),
+          firstSequence: expectedLast + 1,
+          nextExpectedRevision: expectedLast + n,
+          mmr,
+          idempotent: true,
+        };
+      }
+    }
+    const last = await this.store.readLast(stream);
+    throw new WrongExpectedRevisionError(stream, req.expected, last ? last.revision : NO_STREAM);
+  }
 }
 
 /**
- * The serialised queue of one stream. One batch at a time: take the queued requests (up to the receipt limit),
- * build their receipts on the head, sign, append with the head's revision as expected revision, then advance the
- * head. A failed append drops the cached head, which is reloaded from the store before the next batch.
+ * The serialised queue of one stream, pipelined. Batches are built in order on the optimistic tip (the state after
+ * the last built batch), signed concurrently, and handed to the store in order — as soon as the previous batch's
+ * append is issued when the store applies appends in order, else after it completed. A failed batch stops the
+ * pipeline: the appends of the batches behind it go back to the front of the queue and, once everything in flight
+ * has settled, are checked again on the head reloaded from the store.
  */
 class StreamLane {
   private queue: AppendRequest[] = [];
-  private running = false;
-  private head: HeadState | undefined;
+  private tip: Cursor | undefined;
+  private inflight = 0;
+  private seq = 0;
+  private pumping = false;
+  private halted = false;
+  private parked: { seq: number; reqs: AppendRequest[] }[] = [];
+  private previousIssued: Promise<void> = Promise.resolve();
+  private previousDone: Promise<void> = Promise.resolve();
+  private signing = 0;
 
   constructor(
     private readonly writer: ReceiptChainWriter,
     private readonly stream: string,
-    readonly chain: NormalizedChain,
   ) {}
 
   enqueue(req: AppendRequest): void {
     this.queue.push(req);
-    if (!this.running) void this.run();
+    void this.pump();
   }
 
-  private async run(): Promise<void> {
-    this.running = true;
+  private async pump(): Promise<void> {
+    if (this.pumping) return;
+    this.pumping = true;
     try {
-      while (this.queue.length > 0) await this.processBatch();
-    } finally {
-      this.running = false;
-    }
-  }
-
-  private async processBatch(): Promise<void> {
-    let head: HeadState;
-    try {
-      head = this.head ?? (await this.writer.loadHead(this.stream, this.chain));
-      this.head = head;
-    } catch (e) {
-      for (const r of this.queue.splice(0)) r.reject(e);
-      return;
-    }
-    const limit = this.writer.maxReceiptsPerCommit;
-    const batch: AppendRequest[] = [];
-    let count = 0;
-    while (this.queue.length > 0 && (batch.length === 0 || count + this.queue[0]!.envelopes.length <= limit)) {
-      const r = this.queue.shift()!;
-      batch.push(r);
-      count += r.envelopes.length;
-    }
-    const cursor = cursorFrom(head);
-    const built: Built[] = [];
-    const mismatched: AppendRequest[] = [];
-    for (const req of batch) {
-      if (req.expected !== undefined && (req.expected === NO_STREAM ? -1 : req.expected) !== cursor.revision) {
-        mismatched.push(req);
-        continue;
-      }
-      try {
-        built.push(this.writer.buildReceipts(req, cursor));
-      } catch (e) {
-        req.reject(e instanceof LedgerError ? e : new InvalidAppendError(`cannot build receipts: ${(e as Error).message}`, { cause: e }));
-        // The cursor may be half advanced: rebuild this batch from the head without the failed request.
-        this.queue.unshift(...batch.filter((r) => r !== req && !mismatched.includes(r)));
-        this.queue.unshift(...mismatched);
-        return;
-      }
-    }
-    if (built.length > 0) {
-      try {
-        const { signed, events } = await this.writer.commit(this.stream, head.revision, built);
-        this.head = { revision: cursor.revision, nextRoot: cursor.nextRoot, acc: cursor.acc.clone() };
-        let i = 0;
-        for (const b of built) {
-          const receipts: AppendedReceipt[] = b.sealed.map((s) => {
-            const k = i++;
-            return { sequence: s.sequence as number, eventId: events[k]!.id, nextRoot: s.next_root as string, receipt: signed[k]!.receipt, text: signed[k]!.text };
-          });
-          b.req.resolve({ stream: this.stream, receipts, nextExpectedRevision: receipts[receipts.length - 1]!.sequence, mmr: b.mmr, idempotent: false });
+      for (;;) {
+        if (this.halted) {
+          if (this.inflight > 0) return;
+          // Everything in flight has settled: put the parked appends back, in order, and start from the store again.
+          this.parked.sort((a, b) => a.seq - b.seq);
+          this.queue.unshift(...this.parked.flatMap((p) => p.reqs));
+          this.parked = [];
+          this.halted = false;
+          this.tip = undefined;
+          this.writer.setHead(this.stream, undefined);
         }
-      } catch (e) {
-        this.head = undefined;
-        if (e instanceof WrongExpectedRevisionError) {
-          // Another writer moved the stream. Requests without an expected revision are retried on the new head;
-          // the others are settled against it (a retry of theirs may be what moved it).
-          const retry = built.map((b) => b.req).filter((r) => r.expected === undefined && ++r.attempts < MAX_ATTEMPTS);
-          const exhausted = built.map((b) => b.req).filter((r) => r.expected === undefined && !retry.includes(r));
-          for (const r of exhausted) r.reject(e);
-          mismatched.push(...built.map((b) => b.req).filter((r) => r.expected !== undefined));
-          this.queue.unshift(...retry);
-        } else {
-          for (const b of built) b.req.reject(e);
-        }
-      }
-    }
-    for (const req of mismatched) {
-      try {
-        const current = this.head ?? (await this.writer.loadHead(this.stream, this.chain));
-        this.head = current;
-        if ((req.expected === NO_STREAM ? -1 : req.expected) === current.revision) {
-          this.queue.unshift(req);
+        // A new batch starts only when the signer can take it: appends arriving meanwhile join it, so batches grow
+        // with the load instead of the pipeline filling with small ones (each one a commit).
+        if (this.queue.length === 0 || this.inflight >= PIPELINE_DEPTH || this.signing >= this.writer.signingParallelism) return;
+        if (!this.tip) {
+          if (this.inflight > 0) return;
+          try {
+            this.tip = cursorFrom(await this.writer.headState(this.stream));
+          } catch (e) {
+            this.writer.setHead(this.stream, undefined);
+            for (const r of this.queue.splice(0)) r.reject(e);
+            return;
+          }
           continue;
         }
-        req.resolve(await this.writer.settleMismatch(this.stream, req, current));
+        this.launch(this.tip);
+      }
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  /** Builds the next batch on the tip and sends it on its way. */
+  private launch(tip: Cursor): void {
+    const batch: AppendRequest[] = [];
+    let count = 0;
+    while (this.queue.length > 0 && (batch.length === 0 || count + this.queue[0]!.events.length <= this.writer.maxReceiptsPerCommit)) {
+      const r = this.queue.shift()!;
+      batch.push(r);
+      count += r.events.length;
+    }
+    const seq = ++this.seq;
+    let cursor = tip;
+    const built: Built[] = [];
+    const behind: AppendRequest[] = [];
+    const ahead: AppendRequest[] = [];
+    for (const req of batch) {
+      const expectedLast = req.expected === NO_STREAM ? -1 : req.expected;
+      if (expectedLast === cursor.revision) {
+        // Build on a copy: a request that cannot be built leaves the cursor as it was.
+        const attempt = cursorFrom(cursor);
+        try {
+          built.push(this.writer.build(req, attempt));
+          cursor = attempt;
+        } catch (e) {
+          req.reject(e);
+        }
+      } else if (expectedLast > cursor.revision && !req.rechecked) {
+        // Ahead of what this writer knows: another writer may have moved the stream. Look again after a reload.
+        req.rechecked = true;
+        ahead.push(req);
+      } else {
+        behind.push(req);
+      }
+    }
+    this.tip = cursor;
+    const end: HeadState = { revision: cursor.revision, nextRoot: cursor.nextRoot, acc: cursor.acc.clone() };
+    if (ahead.length > 0) {
+      this.parked.push({ seq, reqs: ahead });
+      this.halted = true;
+    }
+    const previous = this.previousIssued;
+    const earlierDone = this.previousDone;
+    let markIssued!: () => void;
+    this.previousIssued = new Promise<void>((resolve) => (markIssued = resolve));
+    this.inflight++;
+    const done = this.complete(seq, built, behind, end, previous, earlierDone, markIssued).finally(() => {
+      markIssued();
+      this.inflight--;
+      void this.pump();
+    });
+    this.previousDone = done.then(
+      () => undefined,
+      () => undefined,
+    );
+  }
+
+  private async complete(
+    seq: number,
+    built: Built[],
+    behind: AppendRequest[],
+    end: HeadState,
+    previous: Promise<void>,
+    earlierDone: Promise<void>,
+    markIssued: () => void,
+  ): Promise<void> {
+    if (built.length > 0) {
+      let signed: { receipt: JsonObject; text: string }[];
+      this.signing++;
+      try {
+        signed = await this.writer.sign(built);
+      } catch (e) {
+        for (const b of built) b.req.reject(e);
+        await previous;
+        this.halt(seq, behind);
+        return;
+      } finally {
+        this.signing--;
+        void this.pump();
+      }
+      await previous;
+      if (this.halted) {
+        // An earlier batch failed: this one was built on a head that may never exist.
+        this.halt(seq, [...built.map((b) => b.req), ...behind]);
+        return;
+      }
+      const appended = this.writer.appendSigned(this.stream, built, signed);
+      if (this.writer.store.appendsInOrder) markIssued();
+      try {
+        await appended;
+      } catch (e) {
+        if (e instanceof WrongExpectedRevisionError) {
+          this.halt(seq, [...built.map((b) => b.req), ...behind]);
+        } else {
+          for (const b of built) b.req.reject(e);
+          this.halt(seq, behind);
+        }
+        return;
+      }
+      markIssued();
+      if (!this.halted) this.writer.setHead(this.stream, end);
+      let k = 0;
+      for (const b of built) {
+        const receipts = b.sealed.map(() => signed[k++]!.receipt);
+        const m = b.mmr[b.mmr.length - 1]!;
+        b.req.resolve({
+          stream: this.stream,
+          receipts,
+          firstSequence: b.firstSequence,
+          nextExpectedRevision: b.firstSequence + receipts.length - 1,
+          mmr: { size: m.size, root: m.root!, peaks: peaksWithHeights(m.size, m.peaks!) },
+          idempotent: false,
+        });
+      }
+    } else {
+      await previous;
+      markIssued();
+    }
+    // Appends whose expected revision is behind the tip: retries of stored appends, or conflicts — decided once
+    // every earlier batch has settled, on what the store then holds.
+    if (behind.length === 0) return;
+    await earlierDone;
+    if (this.halted) {
+      this.halt(seq, behind);
+      return;
+    }
+    for (const req of behind) {
+      try {
+        req.resolve(await this.writer.settle(this.stream, req));
       } catch (e) {
         req.reject(e);
       }
     }
   }
+
+  private halt(seq: number, reqs: AppendRequest[]): void {
+    this.halted = true;
+    if (reqs.length > 0) this.parked.push({ seq, reqs });
+  }
 }
 
-function toAppended(r: StoredReceipt): AppendedReceipt {
-  return { sequence: r.sequence, eventId: r.eventId, nextRoot: r.nextRoot, receipt: r.receipt, text: r.text };
+function receiptOf(event: StoredEvent): JsonObject {
+  const value = parseJsonText(event.data);
+  if (!isJsonObject(value)) throw new ChainIntegrityError(event.stream, `event at revision ${event.revision} does not hold a receipt`);
+  return value;
 }
 
-/** The proof's `created` (seconds, UTC) for a receipt timestamp: deterministic, so a retry signs identical bytes. */
-function proofCreated(timestamp: string, clock: () => Date): string {
-  const t = Date.parse(timestamp);
-  return utcSeconds(Number.isNaN(t) ? clock() : new Date(t));
+function publicHead(state: HeadState): ChainHead {
+  return { revision: state.revision, nextRoot: state.nextRoot, mmr: { size: state.acc.size, root: state.acc.root, peaks: state.acc.peaks } };
 }
 
-function sameChain(a: NormalizedChain, b: NormalizedChain): boolean {
-  return (
-    a.id === b.id &&
-    a.genesisRoot === b.genesisRoot &&
-    a.lawpackDigestSet.join() === b.lawpackDigestSet.join() &&
-    a.rulesetDigestSet.join() === b.rulesetDigestSet.join() &&
-    canonicalize(a.receiptFields) === canonicalize(b.receiptFields)
-  );
-}
-
-function sameSet(stored: unknown, expected: readonly string[]): boolean {
-  if (!Array.isArray(stored)) return false;
-  const s = new Set(stored);
-  return s.size === expected.length && expected.every((d) => s.has(d));
+/** A proof's `created`: the event time to the second (deterministic, so a retry signs identical bytes). */
+function proofCreated(at: string): string {
+  return utcSeconds(new Date(Date.parse(at)));
 }

@@ -189,9 +189,20 @@ function decodeMetadata(metadata: unknown): EventMetadata | undefined {
   return metadata as EventMetadata;
 }
 
+/** gRPC status codes the client may surface raw (e.g. while it negotiates server features). */
+const GRPC_DEADLINE_EXCEEDED = 4;
+const GRPC_UNAVAILABLE = 14;
+
 /** Connection-level failures become `EventStoreUnavailableError`; anything else is passed on unchanged. */
 function mapError(e: unknown): unknown {
   const type = (e as { type?: unknown } | null)?.type;
+  const code = (e as { code?: unknown } | null)?.code;
+  if (
+    type === undefined &&
+    (code === GRPC_UNAVAILABLE || code === GRPC_DEADLINE_EXCEEDED)
+  ) {
+    return new EventStoreUnavailableError(`EventStoreDB: ${(e as Error).message}`, { cause: e });
+  }
   if (
     type === ErrorType.UNAVAILABLE ||
     type === ErrorType.DEADLINE_EXCEEDED ||

@@ -53,25 +53,6 @@ export class WrongExpectedRevisionError extends LedgerError {
   }
 }
 
-/** An event id that is already stored elsewhere: appending it again would duplicate an event. */
-export class DuplicateEventIdError extends LedgerError {
-  readonly code = 'duplicate-event-id';
-  readonly title = 'Duplicate event id';
-  readonly status = 409;
-
-  constructor(
-    readonly eventId: string,
-    readonly stream: string,
-  ) {
-    super(`event ${eventId} is already stored; it cannot be appended to ${stream} again at another revision`);
-    this.name = 'DuplicateEventIdError';
-  }
-
-  protected override extensions(): Record<string, unknown> {
-    return { eventId: this.eventId, stream: this.stream };
-  }
-}
-
 /** The store cannot be reached or refused the operation for a reason other than concurrency. */
 export class EventStoreUnavailableError extends LedgerError {
   readonly code = 'event-store-unavailable';

@@ -15,7 +15,14 @@ const HEX64 = /^[a-f0-9]{64}$/;
  */
 export function eventIdFromDigest(digestHex: string): string {
   if (!HEX64.test(digestHex)) throw new TypeError(`event ids derive from a lowercase sha256 hex digest, got ${JSON.stringify(digestHex)}`);
-  const hash = crypto.createHash('sha1').update(NAMESPACE_BYTES).update(digestHex, 'utf8').digest();
+  return uuidV5(NAMESPACE_BYTES, digestHex);
+}
+
+/** RFC 9562 §5.5: SHA-1 of namespace ‖ name, truncated to 128 bits, version 5, RFC 4122 variant. */
+export function uuidV5(namespace: Uint8Array | string, name: string): string {
+  const ns = typeof namespace === 'string' ? Buffer.from(namespace.replace(/-/g, ''), 'hex') : namespace;
+  if (ns.length !== 16) throw new TypeError('a UUID namespace is 16 bytes');
+  const hash = crypto.createHash('sha1').update(ns).update(name, 'utf8').digest();
   hash[6] = (hash[6]! & 0x0f) | 0x50; // version 5
   hash[8] = (hash[8]! & 0x3f) | 0x80; // RFC 4122 variant
   const h = hash.subarray(0, 16).toString('hex');

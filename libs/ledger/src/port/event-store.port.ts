@@ -88,6 +88,12 @@ export interface AllSubscription extends AsyncIterable<StoredEvent> {
 
 export interface EventStore {
   /**
+   * True when appends take effect in the order they were called (one connection, one queue), so a writer may
+   * issue the next append to a stream before the previous one is acknowledged — if the previous one fails, the
+   * next fails its expected-revision check. Stores that may reorder concurrent requests leave it unset.
+   */
+  readonly appendsInOrder?: boolean;
+  /**
    * Appends `events` atomically at the end of `stream` if its last revision is exactly `expectedRevision`.
    * A conflict throws `WrongExpectedRevisionError`. Re-sending an append that already succeeded (same event
    * ids at the same revisions) is a no-op that returns the original result.

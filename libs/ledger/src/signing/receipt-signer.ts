@@ -1,6 +1,6 @@
-import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { addProof, canonicalize, type Ed25519KeyPair, type JsonObject } from '@corridor/protocol';
+import { startLedgerWorker } from '../util/ledger-worker';
 
 /** A sealed receipt signed by the node: the receipt with its proof, and its canonical JSON text. */
 export interface SignedReceiptText {
@@ -14,6 +14,8 @@ export interface SignedReceiptText {
  */
 export interface ReceiptSigner {
   readonly verificationMethod: string;
+  /** How many `sign` calls it takes at the same time (worker threads, plus what it queues); default 1. */
+  readonly parallelism?: number;
   sign(receipts: readonly JsonObject[], created: readonly string[]): Promise<SignedReceiptText[]>;
   close(): Promise<void>;
 }
@@ -66,6 +68,7 @@ export interface WorkerPoolSignerOptions {
  */
 export class WorkerPoolReceiptSigner implements ReceiptSigner {
   readonly verificationMethod: string;
+  readonly parallelism: number;
   private readonly workers: SigningWorker[];
   private readonly minChunk: number;
   private nextId = 1;
@@ -75,12 +78,12 @@ export class WorkerPoolReceiptSigner implements ReceiptSigner {
     this.verificationMethod = options.verificationMethod ?? key.verificationMethod;
     this.minChunk = options.minChunk ?? 32;
     const count = Math.max(1, options.workers ?? 1);
+    // One batch queued behind each busy worker, so a worker never waits for the event loop to build the next.
+    this.parallelism = count + 1;
     const protocolEntry = require.resolve('@corridor/protocol');
-    // Running from TypeScript sources (tests, development): the worker compiles them on load like jest does.
-    const execArgv = protocolEntry.endsWith('.ts') ? ['-r', path.join(WORKER_DIR, 'ts-register.js')] : [];
     const workerData = { protocolEntry, jwk: key.toJwk({ includePrivate: true }), verificationMethod: this.verificationMethod };
     this.workers = Array.from({ length: count }, () => {
-      const w: SigningWorker = { worker: new Worker(path.join(WORKER_DIR, 'receipt-signer.worker.js'), { workerData, execArgv }), pending: new Map(), load: 0 };
+      const w: SigningWorker = { worker: startLedgerWorker('receipt-signer.worker.js', workerData, [protocolEntry]), pending: new Map(), load: 0 };
       w.worker.on('message', (reply: WorkerReply) => {
         const p = w.pending.get(reply.id);
         if (!p) return;
@@ -115,12 +118,15 @@ export class WorkerPoolReceiptSigner implements ReceiptSigner {
   private dispatch(receipts: JsonObject[], created: string[]): Promise<{ proof: JsonObject; text: string }[]> {
     const w = this.workers.reduce((a, b) => (b.load < a.load ? b : a));
     const id = this.nextId++;
+    // An idle worker does not keep the process alive; a worker with work in hand must.
+    if (w.load === 0) w.worker.ref();
     w.load += receipts.length;
     return new Promise<{ proof: JsonObject; text: string }[]>((resolve, reject) => {
       w.pending.set(id, { resolve, reject });
       w.worker.postMessage({ id, receipts, created });
     }).finally(() => {
       w.load -= receipts.length;
+      if (w.load === 0) w.worker.unref();
     });
   }
 
@@ -130,6 +136,3 @@ export class WorkerPoolReceiptSigner implements ReceiptSigner {
     await Promise.all(this.workers.map((w) => w.worker.terminate()));
   }
 }
-
-/** `libs/ledger/worker`, from `src/signing` and from `dist/signing` alike. */
-const WORKER_DIR = path.resolve(__dirname, '..', '..', 'worker');

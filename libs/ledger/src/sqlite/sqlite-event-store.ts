@@ -1,5 +1,6 @@
-import Database from 'better-sqlite3';
-import { DuplicateEventIdError, EventStoreUnavailableError, LedgerError, WrongExpectedRevisionError } from '../port/errors';
+import type Database from 'better-sqlite3';
+import type { Worker } from 'node:worker_threads';
+import { EventStoreUnavailableError, LedgerError, WrongExpectedRevisionError } from '../port/errors';
 import {
   NO_STREAM,
   type AllFilter,
@@ -12,57 +13,38 @@ import {
   type ReadAllOptions,
   type ReadStreamOptions,
   type StoredEvent,
-  type StreamRevision,
   type SubscribeToAllOptions,
 } from '../port/event-store.port';
 import { validateAppend } from '../port/validation';
+import { startLedgerWorker } from '../util/ledger-worker';
 import { Latch, Wakeup } from '../util/wakeup';
+import { openLedgerDatabase, SqliteWriter, type OpenOptions, type SqliteDurability, type WireAppend, type WireOutcome } from './sqlite-writer';
 
-/**
- * How far an acknowledged append is guaranteed to survive:
- * - `full` (default): the WAL is fsynced before the append is acknowledged — survives kill -9, an OS crash
- *   and power loss;
- * - `normal`: the WAL is written (to the OS) before acknowledging and fsynced at checkpoints — survives
- *   kill -9 of the process, not an OS crash or power loss.
- */
-export type SqliteDurability = 'full' | 'normal';
+export type { SqliteDurability } from './sqlite-writer';
 
 export interface SqliteEventStoreConfig {
-  /** Database file. `:memory:` is for tests only (nothing survives the process). */
+  /** Database file. `:memory:` is for tests only (nothing survives the process; no writer thread). */
   readonly path: string;
+  /**
+   * How far an acknowledged append is guaranteed to survive:
+   * - `full` (default): the WAL is fsynced before the append is acknowledged — survives kill -9, an OS crash and
+   *   power loss;
+   * - `normal`: the WAL is written (to the OS) before acknowledging and fsynced at checkpoints — survives kill -9 of
+   *   the process, not an OS crash or power loss.
+   */
   readonly durability?: SqliteDurability;
   /** How long a write waits for another process holding the write lock. Default 5000 ms. */
   readonly busyTimeoutMs?: number;
   /** Subscriptions look for events committed by other processes this often. Default 200 ms. */
   readonly pollIntervalMs?: number;
-  /** Upper bound of events in one group commit. Default 2000. */
+  /** Upper bound of events in one group commit. Default 4096. */
   readonly maxEventsPerCommit?: number;
+  /**
+   * Commit in a dedicated writer thread (default for files), so that a commit's fsync never blocks the event loop;
+   * `false` commits on the event loop. Reads always run on the event loop, on their own connection.
+   */
+  readonly writerThread?: boolean;
 }
-
-const SCHEMA_VERSION = 1;
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS ledger_schema (
-  version INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS streams (
-  stream   TEXT PRIMARY KEY,
-  revision INTEGER NOT NULL,
-  position INTEGER NOT NULL
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS events (
-  position    INTEGER PRIMARY KEY,
-  stream      TEXT    NOT NULL,
-  revision    INTEGER NOT NULL,
-  event_id    TEXT    NOT NULL,
-  type        TEXT    NOT NULL,
-  data        TEXT    NOT NULL,
-  metadata    TEXT,
-  recorded_at INTEGER NOT NULL,
-  UNIQUE (stream, revision)
-);
-CREATE UNIQUE INDEX IF NOT EXISTS events_by_event_id ON events (event_id);
-`;
 
 interface EventRow {
   position: number;
@@ -77,44 +59,48 @@ interface EventRow {
 
 interface PendingAppend {
   stream: string;
-  events: readonly EventToAppend[];
   expected: ExpectedRevision;
+  wire: WireAppend;
   resolve: (r: AppendResult) => void;
   reject: (e: unknown) => void;
 }
 
-type Outcome = { ok: AppendResult } | { error: unknown };
-
 /**
- * The embedded event store: one SQLite file in WAL mode. Appends issued in the same turn of the event loop
- * are group-committed — one transaction and one fsync for all of them — while each append keeps its own
- * atomicity and its own optimistic-concurrency check (a savepoint per append inside the transaction).
+ * The embedded event store: one SQLite file in WAL mode. Appends queued while a commit runs are group-committed
+ * next — one transaction and one fsync for all of them — while each append keeps its own atomicity and its own
+ * optimistic-concurrency check (a savepoint per append inside the transaction). Appends take effect in the order
+ * they were called.
  */
 export class SqliteEventStore implements EventStore {
+  readonly appendsInOrder = true;
+  /** The read connection (also the write connection without a writer thread). */
   readonly db: Database.Database;
   private readonly pollIntervalMs: number;
   private readonly maxEventsPerCommit: number;
+  private readonly inlineWriter: SqliteWriter | undefined;
+  private readonly thread: WriterThread | undefined;
   private queue: PendingAppend[] = [];
   private flushScheduled = false;
+  private committing = false;
   private closed = false;
+  private failure: Error | undefined;
+  private drained: (() => void)[] = [];
   private readonly subscriptions = new Set<SqliteAllSubscription>();
   private readonly stmt: ReturnType<SqliteEventStore['prepare']>;
   private readonly filteredReads = new Map<string, Database.Statement>();
 
   private constructor(config: SqliteEventStoreConfig) {
     this.pollIntervalMs = config.pollIntervalMs ?? 200;
-    this.maxEventsPerCommit = config.maxEventsPerCommit ?? 2000;
-    this.db = new Database(config.path, { timeout: config.busyTimeoutMs ?? 5000 });
-    if (config.path !== ':memory:') {
-      const mode = this.db.pragma('journal_mode = WAL', { simple: true });
-      if (String(mode).toLowerCase() !== 'wal') throw new Error(`could not switch ${config.path} to WAL (journal_mode is ${String(mode)})`);
-    }
-    this.db.pragma(`synchronous = ${(config.durability ?? 'full') === 'full' ? 'FULL' : 'NORMAL'}`);
-    this.db.exec(SCHEMA);
-    const version = this.db.prepare('SELECT version FROM ledger_schema').pluck().get() as number | undefined;
-    if (version === undefined) this.db.prepare('INSERT INTO ledger_schema (version) VALUES (?)').run(SCHEMA_VERSION);
-    else if (version !== SCHEMA_VERSION) throw new Error(`unsupported ledger schema version ${version} (this build reads ${SCHEMA_VERSION})`);
+    this.maxEventsPerCommit = config.maxEventsPerCommit ?? 4096;
+    const options = { durability: config.durability ?? 'full', busyTimeoutMs: config.busyTimeoutMs ?? 5000 } as const;
+    this.db = openLedgerDatabase(config.path, options);
     this.stmt = this.prepare();
+    if (config.writerThread ?? config.path !== ':memory:') {
+      if (config.path === ':memory:') throw new Error('an in-memory database cannot be shared with a writer thread');
+      this.thread = new WriterThread(config.path, options, (e) => this.fail(e));
+    } else {
+      this.inlineWriter = new SqliteWriter(this.db);
+    }
   }
 
   static open(config: SqliteEventStoreConfig): SqliteEventStore {
@@ -124,126 +110,86 @@ export class SqliteEventStore implements EventStore {
   private prepare() {
     const db = this.db;
     return {
-      head: db.prepare('SELECT revision, position FROM streams WHERE stream = ?'),
       lastPosition: db.prepare('SELECT COALESCE(MAX(position), 0) FROM events').pluck(),
-      insert: db.prepare(
-        'INSERT INTO events (position, stream, revision, event_id, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-      ),
-      upsertHead: db.prepare(
-        'INSERT INTO streams (stream, revision, position) VALUES (?, ?, ?) ON CONFLICT (stream) DO UPDATE SET revision = excluded.revision, position = excluded.position',
-      ),
-      idsFrom: db.prepare('SELECT event_id FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?').pluck(),
       readStream: db.prepare('SELECT * FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?'),
       readLast: db.prepare('SELECT e.* FROM streams s JOIN events e ON e.position = s.position WHERE s.stream = ?'),
       readAll: db.prepare('SELECT * FROM events WHERE position >= ? ORDER BY position LIMIT ?'),
-      eventById: db.prepare('SELECT stream, revision FROM events WHERE event_id = ?'),
     };
   }
 
   append(stream: string, events: readonly EventToAppend[], expectedRevision: ExpectedRevision): Promise<AppendResult> {
     try {
       if (this.closed) throw new EventStoreUnavailableError('the event store is closed');
+      if (this.failure) throw new EventStoreUnavailableError(`the event store failed: ${this.failure.message}`, { cause: this.failure });
       validateAppend(stream, events, expectedRevision);
     } catch (e) {
       return Promise.reject(e);
     }
+    const wire: WireAppend = {
+      stream,
+      expectedLast: expectedRevision === NO_STREAM ? -1 : expectedRevision,
+      events: events.map((e) => ({ id: e.id, type: e.type, data: e.data, metadata: e.metadata === undefined ? null : JSON.stringify(e.metadata) })),
+    };
     return new Promise<AppendResult>((resolve, reject) => {
-      this.queue.push({ stream, events, expected: expectedRevision, resolve, reject });
+      this.queue.push({ stream, expected: expectedRevision, wire, resolve, reject });
       this.scheduleFlush();
     });
   }
 
   private scheduleFlush(): void {
-    if (this.flushScheduled) return;
+    if (this.flushScheduled || this.committing) return;
     this.flushScheduled = true;
-    setImmediate(() => this.flush());
+    setImmediate(() => void this.flush());
   }
 
-  /** One group commit: as many queued appends as fit in `maxEventsPerCommit` (at least one). */
-  private flush(): void {
+  /** One group commit: the queued appends that fit in `maxEventsPerCommit` (at least one). */
+  private async flush(): Promise<void> {
     this.flushScheduled = false;
-    if (this.queue.length === 0) return;
+    if (this.queue.length === 0 || this.committing) return this.notifyDrained();
     let count = 0;
     let take = 0;
-    while (take < this.queue.length && (take === 0 || count + this.queue[take]!.events.length <= this.maxEventsPerCommit)) {
-      count += this.queue[take]!.events.length;
+    while (take < this.queue.length && (take === 0 || count + this.queue[take]!.wire.events.length <= this.maxEventsPerCommit)) {
+      count += this.queue[take]!.wire.events.length;
       take++;
     }
     const batch = this.queue.splice(0, take);
-    if (this.queue.length > 0) this.scheduleFlush();
-    let outcomes: Outcome[];
+    this.committing = true;
+    let outcomes: WireOutcome[] | undefined;
+    let error: unknown;
     try {
-      outcomes = this.commit(batch);
+      outcomes = this.thread ? await this.thread.commit(batch.map((p) => p.wire)) : this.inlineWriter!.commit(batch.map((p) => p.wire));
     } catch (e) {
-      const error = e instanceof LedgerError ? e : new EventStoreUnavailableError(`SQLite commit failed: ${(e as Error).message}`, { cause: e });
-      for (const p of batch) p.reject(error);
-      return;
+      error = e;
     }
-    batch.forEach((p, i) => {
-      const o = outcomes[i]!;
-      if ('ok' in o) p.resolve(o.ok);
-      else p.reject(o.error);
-    });
-    for (const s of this.subscriptions) s.wake();
+    this.committing = false;
+    if (outcomes) {
+      batch.forEach((p, i) => {
+        const o = outcomes![i]!;
+        if ('ok' in o) p.resolve({ stream: p.stream, nextExpectedRevision: o.ok });
+        else p.reject(new WrongExpectedRevisionError(p.stream, p.expected, o.conflict === -1 ? NO_STREAM : o.conflict));
+      });
+      for (const s of this.subscriptions) s.wake();
+    } else {
+      const e = error instanceof LedgerError ? error : new EventStoreUnavailableError(`SQLite commit failed: ${(error as Error).message}`, { cause: error });
+      for (const p of batch) p.reject(e);
+    }
+    if (this.queue.length > 0) this.scheduleFlush();
+    else this.notifyDrained();
   }
 
-  private commit(batch: PendingAppend[]): Outcome[] {
-    const outcomes: Outcome[] = [];
-    const now = Date.now();
-    const run = this.db.transaction(() => {
-      let position = this.stmt.lastPosition.get() as number;
-      for (const p of batch) {
-        try {
-          const result = this.db.transaction(() => {
-            const r = this.appendOne(p, position, now);
-            position = r.position;
-            return r.result;
-          })();
-          outcomes.push({ ok: result });
-        } catch (e) {
-          if (e instanceof LedgerError) outcomes.push({ error: e });
-          else throw e;
-        }
-      }
-    });
-    run.immediate();
-    return outcomes;
+  private notifyDrained(): void {
+    if (this.queue.length > 0 || this.committing) return;
+    const waiters = this.drained;
+    this.drained = [];
+    for (const w of waiters) w();
   }
 
-  /** Runs inside a savepoint: a thrown LedgerError rolls back only this append. */
-  private appendOne(p: PendingAppend, lastPosition: number, now: number): { result: AppendResult; position: number } {
-    const head = this.stmt.head.get(p.stream) as { revision: number; position: number } | undefined;
-    const actual: StreamRevision | typeof NO_STREAM = head ? head.revision : NO_STREAM;
-    const expectedLast = p.expected === NO_STREAM ? -1 : p.expected;
-    const actualLast = head ? head.revision : -1;
-    if (expectedLast !== actualLast) {
-      if (expectedLast < actualLast && this.isRetry(p, expectedLast)) {
-        return { result: { stream: p.stream, nextExpectedRevision: expectedLast + p.events.length }, position: lastPosition };
-      }
-      throw new WrongExpectedRevisionError(p.stream, p.expected, actual);
-    }
-    let position = lastPosition;
-    let revision = actualLast;
-    for (const e of p.events) {
-      position++;
-      revision++;
-      try {
-        this.stmt.insert.run(position, p.stream, revision, e.id, e.type, e.data, e.metadata === undefined ? null : JSON.stringify(e.metadata), now);
-      } catch (err) {
-        if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE' && this.stmt.eventById.get(e.id)) {
-          throw new DuplicateEventIdError(e.id, p.stream);
-        }
-        throw err;
-      }
-    }
-    this.stmt.upsertHead.run(p.stream, revision, position);
-    return { result: { stream: p.stream, nextExpectedRevision: revision }, position };
-  }
-
-  /** The same event ids are already stored right after `expectedLast`: the append happened before. */
-  private isRetry(p: PendingAppend, expectedLast: number): boolean {
-    const ids = this.stmt.idsFrom.all(p.stream, expectedLast + 1, p.events.length) as string[];
-    return ids.length === p.events.length && ids.every((id, i) => id === p.events[i]!.id);
+  /** The writer thread died: nothing more can be committed. */
+  private fail(e: Error): void {
+    this.failure ??= e;
+    const error = new EventStoreUnavailableError(`the SQLite writer thread failed: ${e.message}`, { cause: e });
+    for (const p of this.queue.splice(0)) p.reject(error);
+    this.notifyDrained();
   }
 
   async read(stream: string, options: ReadStreamOptions = {}): Promise<StoredEvent[]> {
@@ -297,12 +243,13 @@ export class SqliteEventStore implements EventStore {
     return sub;
   }
 
-  /** Waits for queued appends, stops subscriptions, checkpoints the WAL and closes the file. */
+  /** Waits for queued appends, stops subscriptions and closes the file (and the writer thread). */
   async close(): Promise<void> {
     if (this.closed) return;
-    while (this.queue.length > 0) this.flush();
     this.closed = true;
+    if (this.queue.length > 0 || this.committing) await new Promise<void>((resolve) => this.drained.push(resolve));
     await Promise.all([...this.subscriptions].map((s) => s.stop()));
+    await this.thread?.close();
     this.db.close();
   }
 
@@ -388,5 +335,60 @@ class SqliteAllSubscription implements AllSubscription {
       this.stopped = true;
       this.onStop();
     }
+  }
+}
+
+/** The writer thread: one commit at a time, outcomes back in order. */
+class WriterThread {
+  private readonly worker: Worker;
+  private pending: { resolve: (o: WireOutcome[]) => void; reject: (e: Error) => void } | undefined;
+  private closing: (() => void) | undefined;
+  private nextId = 1;
+  private exited = false;
+
+  constructor(path: string, options: OpenOptions, onFailure: (e: Error) => void) {
+    const modulePath = require.resolve('./sqlite-writer');
+    this.worker = startLedgerWorker('sqlite-writer.worker.js', { modulePath, path, options }, [modulePath]);
+    this.worker.unref();
+    this.worker.on('message', (msg: { id?: number; outcomes?: WireOutcome[]; error?: string; closed?: boolean; ready?: boolean }) => {
+      if (msg.closed) return this.closing?.();
+      if (msg.id === undefined) return;
+      const p = this.pending;
+      this.pending = undefined;
+      this.worker.unref();
+      if (!p) return;
+      if (msg.outcomes) p.resolve(msg.outcomes);
+      else p.reject(new Error(msg.error ?? 'no outcome'));
+    });
+    const die = (e: Error) => {
+      if (this.exited) return;
+      this.exited = true;
+      this.pending?.reject(e);
+      this.pending = undefined;
+      this.closing?.();
+      onFailure(e);
+    };
+    this.worker.on('error', die);
+    this.worker.on('exit', (code) => die(new Error(`writer thread exited with code ${code}`)));
+  }
+
+  commit(batch: readonly WireAppend[]): Promise<WireOutcome[]> {
+    if (this.exited) return Promise.reject(new Error('the writer thread is gone'));
+    return new Promise<WireOutcome[]>((resolve, reject) => {
+      this.pending = { resolve, reject };
+      this.worker.ref();
+      this.worker.postMessage({ id: this.nextId++, batch });
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.exited) return;
+    this.worker.ref();
+    await new Promise<void>((resolve) => {
+      this.closing = resolve;
+      this.worker.postMessage({ close: true });
+    });
+    this.exited = true;
+    await this.worker.terminate();
   }
 }

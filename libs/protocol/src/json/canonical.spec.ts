@@ -94,6 +94,20 @@ function reviveUnsafe(value: unknown, text: string): unknown {
 }
 
 describe('JSON text parser on hostile input', () => {
+  it('never hangs on a truncated document: every prefix of valid JSON text is refused or parsed', () => {
+    fc.assert(
+      fc.property(fc.json(), fc.nat(), (text, cut) => {
+        const prefix = text.slice(0, cut % (text.length + 1));
+        try {
+          parseJsonText(prefix);
+        } catch (e) {
+          expect((e as { code?: string }).code).toMatch(/^(invalid-json|float-not-allowed)$/);
+        }
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
   it('never throws anything but a ProtocolError, and never hangs, on random text', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'binary', maxLength: 200 }), (text) => {
@@ -121,7 +135,7 @@ describe('JSON text parser on hostile input', () => {
     expect(() => parseJsonText(text)).toThrow(expect.objectContaining({ code: 'float-not-allowed' }));
   });
 
-  it.each(['', '{', '{"a"}', '[1,]', '01', '-', 'tru', '"\\x"', '"a\nb"', 'NaN', 'Infinity', '{"a":1}x'])('refuses malformed %j', (text) => {
+  it.each(['', '{', '{"a"}', '[1,]', '01', '-', 'tru', '"\\x"', '"a\nb"', 'NaN', 'Infinity', '{"a":1}x', '"', '"i', '{"a', '["a\\', '{"a":"b'])('refuses malformed %j', (text) => {
     expect(() => parseJsonText(text)).toThrow(expect.objectContaining({ code: 'invalid-json' }));
   });
 });

@@ -193,9 +193,13 @@ class Parser {
         chunkStart = p;
         continue;
       }
+      // charCodeAt past the end is NaN, which no comparison matches: test it explicitly, or the loop never ends.
+      if (Number.isNaN(c)) {
+        this.pos = p;
+        this.fail('unterminated string');
+      }
       if (c < 0x20) {
         this.pos = p;
-        if (Number.isNaN(c)) this.fail('unterminated string');
         this.fail('unescaped control character in string');
       }
       p++;

@@ -1,0 +1,3 @@
+export class GetDisputeQuery {
+  constructor(readonly disputeId: string) {}
+}

@@ -1,0 +1,3 @@
+export class GetMigrationQuery {
+  constructor(readonly migrationId: string) {}
+}

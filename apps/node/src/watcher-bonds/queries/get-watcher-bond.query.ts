@@ -1,0 +1,3 @@
+export class GetWatcherBondQuery {
+  constructor(readonly watcherId: string) {}
+}

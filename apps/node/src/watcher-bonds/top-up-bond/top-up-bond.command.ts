@@ -1,0 +1,7 @@
+/** Add collateral to the bond; reactivates an exhausted (SLASHED) bond. */
+export class TopUpBondCommand {
+  constructor(
+    readonly watcherId: string,
+    readonly amount: string,
+  ) {}
+}
