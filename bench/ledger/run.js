@@ -52,8 +52,9 @@ async function main() {
     { name: 'ledger, 100 streams, one append at a time', store: 'ledger', streams: 100, inflight: 1, workers, seconds },
   ];
   if (emmett) {
-    // Emmett's SQLite store opens and closes its connection around every append and shares one transaction
-    // counter per connection, so it only supports one append at a time: that is the client it gets.
+    // Emmett's SQLite store opens and closes its connection around every append (concurrent appends fail with
+    // "SQLITE_MISUSE: Database is closed"), so it only supports one append at a time: that is the client it gets,
+    // and the ledger is measured with the same client too.
     workloads.push({ name: 'emmett-sqlite, 1 stream, one append at a time', store: 'emmett', streams: 1, inflight: 1, seconds });
     workloads.push({ name: 'emmett-sqlite, 100 streams, one append at a time', store: 'emmett', streams: 100, inflight: 1, seconds });
   }

@@ -15,6 +15,8 @@ export interface CommandOutcome<V> {
   view: V;
 }
 
+const LOAD_PAGE = 2000;
+
 type AnyDefinition = AggregateDefinition<DomainCommand, DomainEvent, Versioned, AggregateView<Versioned>>;
 
 /**
@@ -36,11 +38,16 @@ export class AggregateStore {
     if (cached) return cached as V;
     let view = def.emptyView();
     for (const stream of def.streams(id)) {
-      const events = await this.writer.store.read(stream);
       const codec = def.codec(stream);
-      for (const stored of events) {
-        const receipt = parseJsonText(stored.data) as JsonObject;
-        view = def.fold(view, codec.fromReceipt(stored.type, receipt), stream, stored.revision);
+      // Page through the stream: a corridor with a million receipts must not be read into memory at once.
+      for (let from = 0; ; ) {
+        const events = await this.writer.store.read(stream, { fromRevision: from, maxCount: LOAD_PAGE });
+        for (const stored of events) {
+          const receipt = parseJsonText(stored.data) as JsonObject;
+          view = def.fold(view, codec.fromReceipt(stored.type, receipt), stream, stored.revision);
+        }
+        if (events.length < LOAD_PAGE) break;
+        from = events[events.length - 1]!.revision + 1;
       }
     }
     this.views.set(key, view);

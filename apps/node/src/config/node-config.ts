@@ -34,6 +34,13 @@ export class NodeConfig {
   @IsOptional() @IsString() @Matches(/^(esdb|esdb\+discover|kurrentdb):\/\//, { message: 'eventStoreUrl must be an esdb:// connection string' })
   eventStoreUrl?: string;
 
+  /**
+   * `full`: an append is acknowledged after its commit is fsynced (survives kill -9 and power loss).
+   * `normal`: acknowledged once written to the OS (survives kill -9 of the node, not a power loss); faster.
+   */
+  @IsIn(['full', 'normal'])
+  sqliteDurability: 'full' | 'normal' = 'full';
+
   /** Largest request body accepted, in bytes. */
   @IsInt() @Min(1024) @Max(16 * 1024 * 1024)
   maxBodyBytes = 256 * 1024;
@@ -64,6 +71,7 @@ export const ENVIRONMENT: Record<string, keyof NodeConfig> = {
   CORRIDOR_NODE_KEY: 'nodeKeyFile',
   CORRIDOR_EVENT_STORE: 'eventStore',
   EVENTSTORE_URL: 'eventStoreUrl',
+  CORRIDOR_SQLITE_DURABILITY: 'sqliteDurability',
   CORRIDOR_MAX_BODY_BYTES: 'maxBodyBytes',
   CORRIDOR_SCHEDULER_INTERVAL_MS: 'schedulerIntervalMs',
 };

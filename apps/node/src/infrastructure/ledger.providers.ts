@@ -14,7 +14,7 @@ export function ledgerProviders(config: NodeConfig, key: Ed25519KeyPair): Provid
     {
       provide: EVENT_STORE,
       useFactory: (): EventStore =>
-        config.eventStore === 'eventstoredb' ? EsdbEventStore.connect(config.eventStoreUrl!) : SqliteEventStore.open({ path: config.eventStoreFile }),
+        config.eventStore === 'eventstoredb' ? EsdbEventStore.connect(config.eventStoreUrl!) : SqliteEventStore.open({ path: config.eventStoreFile, durability: config.sqliteDurability }),
     },
     { provide: CHAIN_WRITER, useFactory: (store: EventStore) => new ReceiptChainWriter(store, key), inject: [EVENT_STORE] },
     { provide: IDEMPOTENCY_STORE, useFactory: () => new IdempotencyStore(config.nodeStateFile) },

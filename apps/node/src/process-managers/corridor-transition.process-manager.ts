@@ -73,11 +73,6 @@ export class CorridorTransitionProcessManager implements IEventHandler<Aggregate
     return this.work;
   }
 
-  /** Requests not recorded yet (for the node's own diagnostics and tests). */
-  pendingRequests(): CorridorTransitionRequest[] {
-    return [...this.pending.values()];
-  }
-
   private async pass(scan: boolean): Promise<void> {
     if (this.stopped) return;
     if (scan) await this.scan();

@@ -11,6 +11,6 @@ import { CorridorTransitionProcessManager } from './corridor-transition.process-
 @Module({
   imports: [CqrsModule, CorridorsModule],
   providers: [CorridorFacts, CorridorTransitionProcessManager],
-  exports: [CorridorFacts, CorridorTransitionProcessManager],
+  exports: [CorridorFacts],
 })
 export class ProcessManagersModule {}

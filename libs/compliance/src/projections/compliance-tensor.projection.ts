@@ -129,9 +129,16 @@ export function complianceTensorProjection(): ProjectionDefinition {
         );
       }
 
+      // Key digests of the cells seen, so an update does not hash the key again.
+      const keyDigests = new Map<string, string>();
+      const keyDigestOf = (text: string) => {
+        let d = keyDigests.get(text);
+        if (d === undefined) keyDigests.set(text, (d = sha256Hex(text)));
+        return d;
+      };
       const attest = async (tx: FoldContext, { key, attestation }: CellAttestation) => {
         const text = cellKeyText(key);
-        const keyDigest = sha256Hex(text);
+        const keyDigest = keyDigestOf(text);
         const a: Attestation = revokedDigests.has(attestation.digest) ? { ...attestation, revoked: true } : attestation;
         // The commitment index knows every cell there is (committed or in this batch): a key it lacks is new.
         const exists = index.digestOfCell(keyDigest) !== undefined;
@@ -146,7 +153,7 @@ export function complianceTensorProjection(): ProjectionDefinition {
         }
         for (const text of await tx.keysBy('cells', 'digest', digest)) {
           const r = withRevocation((await tx.get('cells', text)) as unknown as TensorCell, digest);
-          if (r.changed) put(tx, text, sha256Hex(text), r.cell, false);
+          if (r.changed) put(tx, text, keyDigestOf(text), r.cell, false);
         }
       };
       const put = (tx: FoldContext, text: string, keyDigest: string, cell: TensorCell, created: boolean) => {

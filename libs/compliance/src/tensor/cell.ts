@@ -88,9 +88,14 @@ export function requireAttestation(a: Partial<Record<keyof Attestation, unknown>
   };
 }
 
-/** The canonical text of a cell's coordinates: `["subject","jurisdiction","domain"]`. */
+/**
+ * The canonical text of a cell's coordinates: `["subject","jurisdiction","domain"]`. For an array of well-formed
+ * strings the canonical form is exactly what JSON.stringify writes (a property test checks it against
+ * `canonicalize`); a string that is not well-formed is refused as canonicalize would.
+ */
 export function cellKeyText(key: CellKey): string {
-  return canonicalize([key.subject, key.jurisdiction, key.domain]);
+  if (!key.subject.isWellFormed() || !key.jurisdiction.isWellFormed()) return canonicalize([key.subject, key.jurisdiction, key.domain]);
+  return JSON.stringify([key.subject, key.jurisdiction, key.domain]);
 }
 
 export function parseCellKeyText(text: string): CellKey {

@@ -224,3 +224,16 @@ describe('canonical cell text', () => {
     );
   });
 });
+
+describe('canonical cell key text', () => {
+  const { cellKeyText } = require('@corridor/compliance') as typeof import('@corridor/compliance');
+  const { canonicalize } = require('@corridor/protocol') as typeof import('@corridor/protocol');
+  it('is the canonical JSON of [subject, jurisdiction, domain]', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', minLength: 1 }), fc.string({ unit: 'binary', minLength: 1 }), fc.constantFrom(...COMPLIANCE_DOMAINS), (subject, jurisdiction, domain) => {
+        expect(cellKeyText({ subject, jurisdiction, domain })).toBe(canonicalize([subject, jurisdiction, domain]));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});

@@ -328,7 +328,7 @@ export class ReceiptChainReader {
 }
 
 /** Batches of one stream that may be built, signed and committed at the same time. */
-const PIPELINE_DEPTH = 4;
+const PIPELINE_DEPTH = 8;
 
 /**
  * Turns domain events into a stream's receipt chain: each event becomes the next receipt (`prev_root` = the

@@ -45,6 +45,7 @@ export interface EsdbEventStoreOptions {
  * one to one; the global log is `$all` (system events excluded); catch-up subscriptions are `$all`
  * subscriptions with server-side filters. Event data is stored as exact bytes (`application/octet-stream`):
  * the client would re-serialise `application/json` data and lose the canonical form of receipts.
+ * Needs EventStoreDB 23.10 or later (positions on stream reads, the subscriptions' caught-up message).
  */
 export class EsdbEventStore implements EventStore {
   private readonly ownsClient: boolean;
