@@ -327,7 +327,7 @@ export class ReceiptChainReader {
   }
 }
 
-/** Batches of one stream that may be built, signed and committed at the same time. */
+/** Batches of one stream that may be in flight (built, being signed, waiting for or in a commit) at the same time. */
 const PIPELINE_DEPTH = 8;
 
 /**
@@ -339,7 +339,7 @@ const PIPELINE_DEPTH = 8;
  *   cached; a failed append drops it, so a stream moved by another writer is reloaded.
  * - Appends to one stream are serialised by a per-stream lane: appends queued while earlier ones are signed and
  *   committed form the next batch (one store append), each checked against its own expected revision; up to
- *   four batches of a stream are in flight (built in order, signed in parallel, committed in order). Different
+ *   eight batches of a stream are in flight (built in order, signed in parallel, committed in order). Different
  *   streams proceed in parallel and share the store's group commit.
  * - Receipts are deterministic (timestamp and proof `created` are the event's `at`), so event ids — derived from
  *   `next_root` — identify them: re-sending an append that already succeeded returns the stored receipts
