@@ -14,6 +14,10 @@ import { MigrationSagasModule } from './migration-sagas/migration-sagas.module';
 import { ProcessManagersModule } from './process-managers/process-managers.module';
 import { SchedulerModule } from './scheduler/scheduler.module';
 import { WatcherBondsModule } from './watcher-bonds/watcher-bonds.module';
+import { ProjectionsModule } from './projections/projections.module';
+import { RegulatorModule } from './regulator/regulator.module';
+import { ConsoleModule } from './console/console.module';
+import { AdminModule } from './admin/admin.module';
 
 /** The jurisdiction node: the ledger ports (global) and one feature module per aggregate. */
 @Module({})
@@ -21,7 +25,7 @@ export class AppModule {
   static register(config: NodeConfig, key: Ed25519KeyPair): DynamicModule {
     return {
       module: AppModule,
-      imports: [CqrsModule.forRoot(), LedgerModule.register(config, key), CorridorsModule, MigrationSagasModule, WatcherBondsModule, DisputesModule, ProcessManagersModule, SchedulerModule],
+      imports: [CqrsModule.forRoot(), LedgerModule.register(config, key), CorridorsModule, MigrationSagasModule, WatcherBondsModule, DisputesModule, ProcessManagersModule, SchedulerModule, ProjectionsModule, RegulatorModule, ConsoleModule, AdminModule],
       controllers: [HealthController],
       providers: [
         { provide: APP_FILTER, useClass: ProblemFilter },

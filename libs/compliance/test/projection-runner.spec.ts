@@ -213,7 +213,7 @@ describe.each(BACKENDS.map((b) => [b().name, b] as const))('projection runner on
   });
 
   it('moves index entries of a document the fold changed in place, within a batch and across batches', async () => {
-    const { ledger, store } = await fixture();
+    const { ledger } = await fixture();
     const inPlace: ProjectionDefinition = {
       name: 'in_place',
       collections: { docs: { index: (d) => ({ last: [String((d as { last: number }).last)] }) } },

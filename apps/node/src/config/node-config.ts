@@ -49,6 +49,21 @@ export class NodeConfig {
   @IsInt() @Min(50) @Max(3_600_000)
   schedulerIntervalMs = 1000;
 
+  /**
+   * Regulator principals: a JSON object mapping a name to the SHA-256 (64 lowercase hex) of that principal's
+   * bearer token. Grants the read-only regulator API and the console. Tokens themselves are never configured.
+   */
+  @IsOptional() @IsString()
+  regulatorTokens?: string;
+
+  /** Auditor principals (same shape): grants the access audit trail (`GET /audit/trail`). */
+  @IsOptional() @IsString()
+  auditorTokens?: string;
+
+  /** Operator principals (same shape): grants the admin endpoints (projection rebuild and swap). */
+  @IsOptional() @IsString()
+  adminTokens?: string;
+
   get keyFile(): string {
     return this.nodeKeyFile ?? resolve(this.dataDir, 'node.jwk');
   }
@@ -74,6 +89,9 @@ export const ENVIRONMENT: Record<string, keyof NodeConfig> = {
   CORRIDOR_SQLITE_DURABILITY: 'sqliteDurability',
   CORRIDOR_MAX_BODY_BYTES: 'maxBodyBytes',
   CORRIDOR_SCHEDULER_INTERVAL_MS: 'schedulerIntervalMs',
+  CORRIDOR_REGULATOR_TOKENS: 'regulatorTokens',
+  CORRIDOR_AUDITOR_TOKENS: 'auditorTokens',
+  CORRIDOR_ADMIN_TOKENS: 'adminTokens',
 };
 
 const NUMERIC = new Set<keyof NodeConfig>(['httpPort', 'maxBodyBytes', 'schedulerIntervalMs']);

@@ -7,7 +7,7 @@ import type { EventMetadata, StoredEvent } from '../port/event-store.port';
  * - `size`: the number of receipts up to and including this one (= sequence + 1);
  * - `nodes`: the hashes of the nodes this append created, by height (the leaf, then each merge), so any node of
  *   the MMR is found in exactly one event and an inclusion or consistency proof costs O(log n) point reads;
- * - `root` and `peaks` (the peak hashes; heights follow from `size`): on the last receipt of every append, so the
+ * - `root` and `peaks` (the peak hashes; heights follow from `size`): on the last receipt of every store append, so the
  *   stream's last event always has them and a writer resumes from it alone — O(1) at startup, no replay. (Other
  *   receipts leave them out: they would cost a bagging and ~log n hashes per receipt; the MMR at such a size is
  *   read from the peak nodes instead.)

@@ -122,6 +122,8 @@ interface Built {
   readonly created: string[];
   readonly mmr: ReceiptMmrMetadata[];
   readonly firstSequence: number;
+  /** The MMR after this request's receipts (its root is computed only if someone asks for it). */
+  readonly after: MmrAccumulator;
 }
 
 /**
@@ -445,18 +447,22 @@ export class ReceiptChainWriter extends ReceiptChainReader {
     return this.maxReceipts;
   }
 
-  /** @internal Builds the sealed receipts of one request on top of `cursor`, advancing it. */
+  /**
+   * @internal Builds the sealed receipts of one request on top of `cursor`, advancing it. Everything that can fail
+   * (times, transitions, canonical bytes) happens before the cursor is touched, so a refused request leaves it as it
+   * was.
+   */
   build(req: AppendRequest, cursor: Cursor): Built {
     const { profile } = req;
-    const sealed: JsonObject[] = [];
-    const created: string[] = [];
-    const mmr: ReceiptMmrMetadata[] = [];
     const firstSequence = cursor.revision + 1;
+    const sealed: (JsonObject & { next_root: string })[] = [];
+    const created: string[] = [];
+    let prevRoot = cursor.nextRoot;
     for (const event of req.events) {
       if (typeof event.at !== 'string' || Number.isNaN(Date.parse(event.at))) {
         throw new InvalidAppendError(`event ${event.type} has no valid time (at): ${JSON.stringify(event.at)}`);
       }
-      const sequence = cursor.revision + 1;
+      const sequence = firstSequence + sealed.length;
       let receipt: JsonObject & { next_root: string };
       try {
         receipt = sealReceipt({
@@ -465,7 +471,7 @@ export class ReceiptChainWriter extends ReceiptChainReader {
           ...(profile.extraFields ?? {}),
           sequence,
           timestamp: event.at,
-          prev_root: sequence === 0 ? profile.genesisRoot : cursor.nextRoot,
+          prev_root: sequence === 0 ? profile.genesisRoot : prevRoot,
           lawpack_digest_set: [...profile.lawpackDigestSet],
           ruleset_digest_set: [...profile.rulesetDigestSet],
           transition: profile.toTransition ? profile.toTransition(event) : makeTransitionEnvelope({ kind: event.type, payload: event.data }),
@@ -473,21 +479,19 @@ export class ReceiptChainWriter extends ReceiptChainReader {
       } catch (e) {
         throw e instanceof LedgerError ? e : new InvalidAppendError(`cannot build the receipt of ${event.type}: ${(e as Error).message}`, { cause: e });
       }
+      sealed.push(receipt);
+      created.push(proofCreated(event.at));
+      prevRoot = receipt.next_root;
+    }
+    const mmr: ReceiptMmrMetadata[] = sealed.map((receipt) => {
       const nodes: string[] = [];
       cursor.created.nodes = nodes;
       cursor.acc.appendNextRoot(receipt.next_root);
-      sealed.push(receipt);
-      created.push(proofCreated(event.at));
-      mmr.push({ size: cursor.acc.size, nodes });
-      cursor.revision = sequence;
-      cursor.nextRoot = receipt.next_root;
-    }
-    // The last receipt of every append carries the peaks and root: whatever append ends a stream, its last event
-    // is enough to resume from.
-    const last = mmr[mmr.length - 1]!;
-    last.peaks = cursor.acc.peaks.map((p) => p.hash);
-    last.root = cursor.acc.root;
-    return { req, sealed, created, mmr, firstSequence };
+      return { size: cursor.acc.size, nodes };
+    });
+    cursor.revision = firstSequence + sealed.length - 1;
+    cursor.nextRoot = prevRoot;
+    return { req, sealed, created, mmr, firstSequence, after: cursor.acc.clone() };
   }
 
   /** @internal */
@@ -619,18 +623,15 @@ class StreamLane {
       count += r.events.length;
     }
     const seq = ++this.seq;
-    let cursor = tip;
+    const cursor = tip;
     const built: Built[] = [];
     const behind: AppendRequest[] = [];
     const ahead: AppendRequest[] = [];
     for (const req of batch) {
       const expectedLast = req.expected === NO_STREAM ? -1 : req.expected;
       if (expectedLast === cursor.revision) {
-        // Build on a copy: a request that cannot be built leaves the cursor as it was.
-        const attempt = cursorFrom(cursor);
         try {
-          built.push(this.writer.build(req, attempt));
-          cursor = attempt;
+          built.push(this.writer.build(req, cursor));
         } catch (e) {
           req.reject(e);
         }
@@ -644,6 +645,14 @@ class StreamLane {
     }
     this.tip = cursor;
     const end: HeadState = { revision: cursor.revision, nextRoot: cursor.nextRoot, acc: cursor.acc.clone() };
+    if (built.length > 0) {
+      // The last receipt of every store append carries the peaks and root: whatever append ends the stream, its last
+      // event is enough to resume from.
+      const last = built[built.length - 1]!;
+      const m = last.mmr[last.mmr.length - 1]!;
+      m.peaks = last.after.peaks.map((p) => p.hash);
+      m.root = last.after.root;
+    }
     if (ahead.length > 0) {
       this.parked.push({ seq, reqs: ahead });
       this.halted = true;
@@ -693,10 +702,10 @@ class StreamLane {
         this.halt(seq, [...built.map((b) => b.req), ...behind]);
         return;
       }
-      const appended = this.writer.appendSigned(this.stream, built, signed);
+      const append = this.writer.appendSigned(this.stream, built, signed);
       if (this.writer.store.appendsInOrder) markIssued();
       try {
-        await appended;
+        await append;
       } catch (e) {
         if (e instanceof WrongExpectedRevisionError) {
           this.halt(seq, [...built.map((b) => b.req), ...behind]);
@@ -711,15 +720,7 @@ class StreamLane {
       let k = 0;
       for (const b of built) {
         const receipts = b.sealed.map(() => signed[k++]!.receipt);
-        const m = b.mmr[b.mmr.length - 1]!;
-        b.req.resolve({
-          stream: this.stream,
-          receipts,
-          firstSequence: b.firstSequence,
-          nextExpectedRevision: b.firstSequence + receipts.length - 1,
-          mmr: { size: m.size, root: m.root!, peaks: peaksWithHeights(m.size, m.peaks!) },
-          idempotent: false,
-        });
+        b.req.resolve(appendResult(this.stream, receipts, b.firstSequence, b.after));
       }
     } else {
       await previous;
@@ -752,6 +753,22 @@ function receiptOf(event: StoredEvent): JsonObject {
   const value = parseJsonText(event.data);
   if (!isJsonObject(value)) throw new ChainIntegrityError(event.stream, `event at revision ${event.revision} does not hold a receipt`);
   return value;
+}
+
+/** The result of an append; its MMR root is bagged on first access only (most callers never look). */
+function appendResult(stream: string, receipts: JsonObject[], firstSequence: number, after: MmrAccumulator): AppendedReceipts {
+  let mmr: AppendedReceipts['mmr'] | undefined;
+  return {
+    stream,
+    receipts,
+    firstSequence,
+    nextExpectedRevision: firstSequence + receipts.length - 1,
+    get mmr() {
+      mmr ??= { size: after.size, root: after.root, peaks: after.peaks };
+      return mmr;
+    },
+    idempotent: false,
+  };
 }
 
 function publicHead(state: HeadState): ChainHead {

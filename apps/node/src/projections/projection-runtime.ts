@@ -1,0 +1,82 @@
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { resolve } from 'node:path';
+import { createProjections, SqliteProjectionStore, type ProjectionHost, type ProjectionQueries, type ProjectionStore } from '@corridor/compliance';
+import { EVENT_STORE, type EventStore } from '@corridor/ledger';
+import type { NodeConfig } from '../config/node-config';
+import { NODE_CONFIG } from '../infrastructure/tokens';
+
+/** The projection store file in the node's data folder. */
+export function projectionStoreFile(dataDir: string): string {
+  return resolve(dataDir, 'projections.sqlite');
+}
+
+/**
+ * The node's read side: the five projections of `@corridor/compliance` folded from the ledger's global log into
+ * `projections.sqlite` in the data folder. Started (and caught up with the log) before the node serves; stopped
+ * (committing what it folded) before the event store closes.
+ */
+@Injectable()
+export class ProjectionRuntime implements OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown {
+  private readonly logger = new Logger('Projections');
+  private wired?: { store: ProjectionStore; host: ProjectionHost; queries: ProjectionQueries };
+  private stopped = false;
+
+  constructor(
+    @Inject(NODE_CONFIG) private readonly config: NodeConfig,
+    @Inject(EVENT_STORE) private readonly events: EventStore,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    const store = SqliteProjectionStore.open({ path: projectionStoreFile(this.config.dataDir) });
+    const { host, queries } = createProjections({ events: this.events, store });
+    this.wired = { store, host, queries };
+    await host.start();
+    await host.caughtUp();
+    this.logger.log(`projections caught up: ${host.projections.map((p) => `${p.name}@${p.generation} (${p.events} events)`).join(', ')}`);
+  }
+
+  get host(): ProjectionHost {
+    return this.require().host;
+  }
+
+  get queries(): ProjectionQueries {
+    return this.require().queries;
+  }
+
+  get store(): ProjectionStore {
+    return this.require().store;
+  }
+
+  /** State of each running projection, for status answers. */
+  status() {
+    return this.host.projections.map((p) => ({
+      projection: p.name,
+      generation: p.generation,
+      state: p.state,
+      events: p.events,
+      position: p.position === undefined ? null : `${p.position.commit}/${p.position.prepare}`,
+      meta: p.meta,
+      error: p.error === undefined || p.error === null ? null : String((p.error as Error).message ?? p.error),
+    }));
+  }
+
+  private require() {
+    if (!this.wired) throw new Error('the projections are not started');
+    return this.wired;
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    if (!this.wired || this.stopped) return;
+    this.stopped = true;
+    await this.wired.host.stop();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (!this.wired) return;
+    if (!this.stopped) {
+      this.stopped = true;
+      await this.wired.host.stop();
+    }
+    await this.wired.store.close();
+  }
+}
