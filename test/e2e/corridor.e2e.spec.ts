@@ -136,6 +136,10 @@ describe('a corridor driven end to end over HTTP', () => {
     const text = await node.api('POST', `/corridors/${id}/submit`, 'evidence', { 'content-type': 'text/plain' });
     expect([text.status, text.body.type]).toEqual([415, PROBLEM + 'unsupported-media-type']);
     expect((await node.api('GET', `/corridors/${id}/receipts/abc`)).status).toBe(400);
+    // A payload whose kind has a schema in governance must satisfy it (checked before the corridor state).
+    const badPayload = await node.api('POST', `/corridors/${id}/transitions`, { transition: { kind: 'migration.step.completed.v1', payload: { migration_id: 'm-1', step: 'Not A Step' } } });
+    expect([badPayload.status, badPayload.body.type]).toEqual([422, PROBLEM + 'invalid-transition-payload']);
+    expect(badPayload.body.errors.map((e: any) => e.pointer)).toEqual(expect.arrayContaining(['/transition/payload', '/transition/payload/step']));
     // Nothing but the creation was recorded.
     const lifecycle = await node.api('GET', `/corridors/${id}/lifecycle/receipts`);
     expect(lifecycle.body.receipts).toHaveLength(1);

@@ -9,12 +9,13 @@ import { CorridorQueriesController } from './queries/corridor-queries.controller
 import { GetCorridorHandler } from './queries/get-corridor.handler';
 import { RecordCorridorTransitionController } from './record-transition/record-transition.controller';
 import { RecordCorridorTransitionHandler } from './record-transition/record-transition.handler';
+import { TransitionPayloadValidator } from './record-transition/transition-payload.validator';
 
 /** Corridor use cases: create, lifecycle moves, transitions, and reads of both corridor chains. */
 @Module({
   imports: [CqrsModule],
   controllers: [CreateCorridorController, ChangeCorridorLifecycleController, RecordCorridorTransitionController, CorridorQueriesController],
-  providers: [CorridorAggregate, CreateCorridorHandler, ChangeCorridorLifecycleHandler, RecordCorridorTransitionHandler, GetCorridorHandler],
+  providers: [CorridorAggregate, CreateCorridorHandler, ChangeCorridorLifecycleHandler, RecordCorridorTransitionHandler, TransitionPayloadValidator, GetCorridorHandler],
   exports: [CorridorAggregate],
 })
 export class CorridorsModule {}
