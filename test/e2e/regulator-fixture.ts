@@ -14,6 +14,12 @@ export function accessEnv(): Record<string, string> {
   };
 }
 
+/** The same maps, as the config fields the principal directory reads. */
+export function accessEnvConfig(): { regulatorTokens: string; auditorTokens: string; adminTokens: string } {
+  const env = accessEnv();
+  return { regulatorTokens: env.CORRIDOR_REGULATOR_TOKENS!, auditorTokens: env.CORRIDOR_AUDITOR_TOKENS!, adminTokens: env.CORRIDOR_ADMIN_TOKENS! };
+}
+
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
 export const DIGEST_A = 'a'.repeat(64);

@@ -1,6 +1,8 @@
+import { loadConfig } from '../../apps/node/src/config/node-config';
+import { PrincipalDirectory } from '../../apps/node/src/regulator/access/principals';
 import { activeCorridor } from '../support/example-corridor';
 import { startTestNode, type TestNode } from '../support/node-harness';
-import { accessEnv, bearer, DIGEST_A, DIGEST_B, DIGEST_C, eventually, recordAttestations, TOKENS } from './regulator-fixture';
+import { accessEnv, accessEnvConfig, bearer, DIGEST_A, DIGEST_B, DIGEST_C, eventually, recordAttestations, TOKENS } from './regulator-fixture';
 
 const PROBLEM = 'https://corridor-ledger.dev/problems/';
 const HEX64 = /^[0-9a-f]{64}$/;
@@ -174,7 +176,12 @@ describe('the regulator API and its access audit trail', () => {
     expect(after.find((e: any) => e.path === '/regulator/corridors' && e.query.state === 'PENDING')).toMatchObject({ principal: 'sbp', status: 200 });
   });
 
-  it('refuses a misconfigured token map at startup', async () => {
-    await expect(startTestNode({ env: { CORRIDOR_REGULATOR_TOKENS: JSON.stringify({ sbp: 'plain-token' }) } })).rejects.toThrow(/64 lowercase hex/);
+  it('refuses a misconfigured token map at startup, naming the setting', () => {
+    expect(() => loadConfig({ CORRIDOR_REGULATOR_TOKENS: JSON.stringify({ sbp: 'plain-token' }) })).toThrow(/regulatorTokens \(CORRIDOR_REGULATOR_TOKENS\).*64 lowercase hex/);
+    expect(() => loadConfig({ CORRIDOR_AUDITOR_TOKENS: '["x"]' })).toThrow(/CORRIDOR_AUDITOR_TOKENS/);
+    expect(() => new PrincipalDirectory({ adminTokens: '{"ops":"ABC"}' })).toThrow(/64 lowercase hex/);
+    const dir = new PrincipalDirectory(accessEnvConfig());
+    expect(dir.resolve(TOKENS.regulator)).toEqual([{ name: 'sbp', role: 'regulator' }]);
+    expect(dir.resolve(TOKENS.regulator + 'x')).toEqual([]);
   });
 });

@@ -4,7 +4,8 @@ import type { Command } from './command';
 import { exampleCorridorCommand } from './example';
 import { keysNewCommand } from './keys';
 import { MMR_COMMANDS } from './mmr';
+import { REPLAY_COMMANDS } from './replay';
 import { vcSignCommand, vcVerifyCommand } from './vc';
 
 /** The command table: every `corridor` command, in the order `--help` lists them. */
-export const COMMANDS: Command[] = [canonCommand, digestCommand, keysNewCommand, vcSignCommand, vcVerifyCommand, ...MMR_COMMANDS, ...CHAIN_COMMANDS, exampleCorridorCommand];
+export const COMMANDS: Command[] = [canonCommand, digestCommand, keysNewCommand, vcSignCommand, vcVerifyCommand, ...MMR_COMMANDS, ...CHAIN_COMMANDS, exampleCorridorCommand, ...REPLAY_COMMANDS];

@@ -4,6 +4,10 @@ import { plainToInstance } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
 import { parseJsonText } from '@corridor/protocol';
 
+/** A JSON object mapping principal names to the SHA-256 (64 lowercase hex) of their bearer tokens. */
+const TOKEN_MAP = /^\s*\{\s*("[A-Za-z0-9._@:-]{1,128}"\s*:\s*"[0-9a-f]{64}"\s*(,\s*"[A-Za-z0-9._@:-]{1,128}"\s*:\s*"[0-9a-f]{64}"\s*)*)?\}\s*$/;
+const TOKEN_MAP_MESSAGE = 'must be a JSON object mapping principal names (A-Z a-z 0-9 . _ @ : -) to the SHA-256 of their token as 64 lowercase hex, e.g. {"sbp":"<sha256 hex>"}';
+
 /**
  * The node's configuration. Sources, later ones winning: built-in defaults, the JSON file named by
  * CORRIDOR_CONFIG, environment variables. Validated once at startup: a bad value stops the node with a
@@ -53,16 +57,28 @@ export class NodeConfig {
    * Regulator principals: a JSON object mapping a name to the SHA-256 (64 lowercase hex) of that principal's
    * bearer token. Grants the read-only regulator API and the console. Tokens themselves are never configured.
    */
-  @IsOptional() @IsString()
+  @IsOptional() @IsString() @Matches(TOKEN_MAP, { message: TOKEN_MAP_MESSAGE })
   regulatorTokens?: string;
 
   /** Auditor principals (same shape): grants the access audit trail (`GET /audit/trail`). */
-  @IsOptional() @IsString()
+  @IsOptional() @IsString() @Matches(TOKEN_MAP, { message: TOKEN_MAP_MESSAGE })
   auditorTokens?: string;
 
   /** Operator principals (same shape): grants the admin endpoints (projection rebuild and swap). */
-  @IsOptional() @IsString()
+  @IsOptional() @IsString() @Matches(TOKEN_MAP, { message: TOKEN_MAP_MESSAGE })
   adminTokens?: string;
+
+  /** Where the projections (read models) live: `sqlite` (projections.sqlite in the data folder) or `redis`. */
+  @IsIn(['sqlite', 'redis'])
+  projectionStore: 'sqlite' | 'redis' = 'sqlite';
+
+  /** Redis of the projections when projectionStore is redis: redis://[user:password@]host:port[/db]. */
+  @IsOptional() @IsString() @Matches(/^rediss?:\/\//, { message: 'redisUrl must be a redis:// or rediss:// URL' })
+  redisUrl?: string;
+
+  /** Key prefix of this node's projections in Redis (several nodes may share one Redis). */
+  @IsOptional() @IsString() @Matches(/^[A-Za-z0-9:._-]{1,64}$/, { message: 'redisPrefix must be 1-64 characters of A-Z a-z 0-9 : . _ -' })
+  redisPrefix?: string;
 
   get keyFile(): string {
     return this.nodeKeyFile ?? resolve(this.dataDir, 'node.jwk');
@@ -92,6 +108,9 @@ export const ENVIRONMENT: Record<string, keyof NodeConfig> = {
   CORRIDOR_REGULATOR_TOKENS: 'regulatorTokens',
   CORRIDOR_AUDITOR_TOKENS: 'auditorTokens',
   CORRIDOR_ADMIN_TOKENS: 'adminTokens',
+  CORRIDOR_PROJECTION_STORE: 'projectionStore',
+  REDIS_URL: 'redisUrl',
+  CORRIDOR_REDIS_PREFIX: 'redisPrefix',
 };
 
 const NUMERIC = new Set<keyof NodeConfig>(['httpPort', 'maxBodyBytes', 'schedulerIntervalMs']);

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { resolve } from 'node:path';
-import { createProjections, SqliteProjectionStore, type ProjectionHost, type ProjectionQueries, type ProjectionStore } from '@corridor/compliance';
+import { createProjections, RedisProjectionStore, SqliteProjectionStore, type ProjectionHost, type ProjectionQueries, type ProjectionStore } from '@corridor/compliance';
 import { EVENT_STORE, type EventStore } from '@corridor/ledger';
 import type { NodeConfig } from '../config/node-config';
 import { NODE_CONFIG } from '../infrastructure/tokens';
@@ -27,12 +27,33 @@ export class ProjectionRuntime implements OnModuleInit, BeforeApplicationShutdow
   ) {}
 
   async onModuleInit(): Promise<void> {
-    const store = SqliteProjectionStore.open({ path: projectionStoreFile(this.config.dataDir) });
+    const store = await this.openStore();
     const { host, queries } = createProjections({ events: this.events, store });
     this.wired = { store, host, queries };
-    await host.start();
-    await host.caughtUp();
+    try {
+      await host.start();
+      await host.caughtUp();
+    } catch (e) {
+      await host.stop().catch(() => undefined);
+      await store.close().catch(() => undefined);
+      this.wired = undefined;
+      throw e;
+    }
     this.logger.log(`projections caught up: ${host.projections.map((p) => `${p.name}@${p.generation} (${p.events} events)`).join(', ')}`);
+  }
+
+  /** SQLite in the data folder by default; Redis (shared by API replicas) when `projectionStore` is `redis`. */
+  private async openStore(): Promise<ProjectionStore> {
+    if (this.config.projectionStore === 'redis') {
+      if (!this.config.redisUrl) throw new Error('redisUrl (REDIS_URL) is required when projectionStore is redis');
+      return RedisProjectionStore.connect({ url: this.config.redisUrl, prefix: this.config.redisPrefix });
+    }
+    return SqliteProjectionStore.open({ path: projectionStoreFile(this.config.dataDir) });
+  }
+
+  /** Which store backs the projections, for status answers. */
+  get backend(): 'sqlite' | 'redis' {
+    return this.config.projectionStore;
   }
 
   get host(): ProjectionHost {

@@ -73,6 +73,12 @@ export class WorkerPoolReceiptSigner implements ReceiptSigner {
   private readonly minChunk: number;
   private nextId = 1;
   private closed = false;
+  private queued: {
+    receipts: readonly JsonObject[];
+    created: readonly string[];
+    resolve: (r: SignedReceiptText[]) => void;
+    reject: (e: unknown) => void;
+  }[] = [];
 
   constructor(key: Ed25519KeyPair, options: WorkerPoolSignerOptions = {}) {
     this.verificationMethod = options.verificationMethod ?? key.verificationMethod;
@@ -102,17 +108,41 @@ export class WorkerPoolReceiptSigner implements ReceiptSigner {
     });
   }
 
-  async sign(receipts: readonly JsonObject[], created: readonly string[]): Promise<SignedReceiptText[]> {
-    if (this.closed) throw new Error('the signer is closed');
-    if (receipts.length === 0) return [];
-    const chunks = Math.max(1, Math.min(this.workers.length, Math.floor(receipts.length / this.minChunk)));
-    const size = Math.ceil(receipts.length / chunks);
-    const parts: Promise<{ proof: JsonObject; text: string }[]>[] = [];
-    for (let start = 0; start < receipts.length; start += size) {
-      parts.push(this.dispatch(receipts.slice(start, start + size), created.slice(start, start + size)));
+  /**
+   * Queues the receipts; everything queued in the same turn of the event loop (e.g. the batches of many streams
+   * woken by one commit) travels to the workers together, split into one message per worker.
+   */
+  sign(receipts: readonly JsonObject[], created: readonly string[]): Promise<SignedReceiptText[]> {
+    if (this.closed) return Promise.reject(new Error('the signer is closed'));
+    if (receipts.length === 0) return Promise.resolve([]);
+    return new Promise<SignedReceiptText[]>((resolve, reject) => {
+      this.queued.push({ receipts, created, resolve, reject });
+      if (this.queued.length === 1) setImmediate(() => void this.flush());
+    });
+  }
+
+  private async flush(): Promise<void> {
+    const calls = this.queued.splice(0);
+    const receipts = calls.flatMap((c) => c.receipts);
+    const created = calls.flatMap((c) => c.created);
+    try {
+      const chunks = Math.max(1, Math.min(this.workers.length, Math.floor(receipts.length / this.minChunk)));
+      const size = Math.ceil(receipts.length / chunks);
+      const parts: Promise<{ proof: JsonObject; text: string }[]>[] = [];
+      for (let start = 0; start < receipts.length; start += size) {
+        parts.push(this.dispatch(receipts.slice(start, start + size), created.slice(start, start + size)));
+      }
+      const results = (await Promise.all(parts)).flat();
+      let k = 0;
+      for (const call of calls) {
+        call.resolve(call.receipts.map((r) => {
+          const signed = results[k++]!;
+          return { receipt: { ...r, proof: signed.proof }, text: signed.text };
+        }));
+      }
+    } catch (e) {
+      for (const call of calls) call.reject(e);
     }
-    const results = (await Promise.all(parts)).flat();
-    return results.map((r, i) => ({ receipt: { ...receipts[i]!, proof: r.proof }, text: r.text }));
   }
 
   private dispatch(receipts: JsonObject[], created: string[]): Promise<{ proof: JsonObject; text: string }[]> {

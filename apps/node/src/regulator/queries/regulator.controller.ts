@@ -93,6 +93,6 @@ export class RegulatorController {
   @Get('projections')
   @ApiOperation({ summary: 'The projections: generation, state, position, events folded, metadata' })
   status() {
-    return { projections: this.projections.status() };
+    return { backend: this.projections.backend, projections: this.projections.status() };
   }
 }
