@@ -50,3 +50,19 @@ export async function eventually<T>(read: () => Promise<T>, check: (v: T) => boo
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/**
+ * Waits until every projection has folded the whole global log as it stands now. A cell count alone is not
+ * enough: a later event (a revocation, say) changes the commitment without adding a cell.
+ */
+export async function projectionsCaughtUp(node: TestNode, headers: Record<string, string>): Promise<void> {
+  const { EVENT_STORE } = await import('@corridor/ledger');
+  const all = await node.app.get(EVENT_STORE).readAll();
+  const last = all[all.length - 1];
+  if (!last) return;
+  const head = `${last.position.commit}/${last.position.prepare}`;
+  await eventually(
+    () => node.api('GET', '/regulator/projections', undefined, headers),
+    (r) => r.status === 200 && r.body.projections.every((p: { position: string | null }) => p.position === head),
+  );
+}

@@ -4,7 +4,7 @@ import { runCli } from '../support/cli-harness';
 import { startRedis, type RedisServer } from '../support/infra';
 import { activeCorridor } from '../support/example-corridor';
 import { startTestNode, type TestNode } from '../support/node-harness';
-import { accessEnv, bearer, eventually, recordAttestations, TOKENS } from './regulator-fixture';
+import { accessEnv, bearer, eventually, recordAttestations, TOKENS, projectionsCaughtUp } from './regulator-fixture';
 
 const HEX64 = /^[0-9a-f]{64}$/;
 const PROJECTIONS = ['compliance_tensor', 'corridor_status', 'dispute_docket', 'migration_board', 'watcher_registry'];
@@ -24,6 +24,7 @@ describe('auditor replay: rebuilt projections equal the live ones', () => {
   afterAll(async () => node?.close());
 
   it('rebuilds the tensor side by side via the admin endpoint and swaps, with the same commitment', async () => {
+    await projectionsCaughtUp(node, reg);
     const live = await eventually(
       () => node.api('GET', '/regulator/tensor/commitment', undefined, reg),
       (r) => r.status === 200 && r.body.cell_count === 6,
@@ -124,6 +125,7 @@ describe('projections in Redis (scaled read side)', () => {
   });
 
   it('serves the regulator API from Redis; rebuild and offline replay give the same commitment', async () => {
+    await projectionsCaughtUp(node, reg);
     const live = await eventually(
       () => node.api('GET', '/regulator/tensor/commitment', undefined, reg),
       (r) => r.status === 200 && r.body.cell_count === 3,
