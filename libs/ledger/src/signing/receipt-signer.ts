@@ -123,6 +123,10 @@ export class WorkerPoolReceiptSigner implements ReceiptSigner {
 
   private async flush(): Promise<void> {
     const calls = this.queued.splice(0);
+    if (this.closed) {
+      for (const call of calls) call.reject(new Error('the signer is closed'));
+      return;
+    }
     const receipts = calls.flatMap((c) => c.receipts);
     const created = calls.flatMap((c) => c.created);
     try {
