@@ -196,6 +196,10 @@ describe('tensor time', () => {
       }),
       { numRuns: 3000 },
     );
+    // Leap days of years below 100 (found by this property: year 0 is a leap year, 100 is not).
+    expect(timestampMillis('0000-02-29T00:00:00Z')).toBe(Date.parse('0000-02-29T00:00:00Z'));
+    expect(timestampMillis('0004-02-29T12:00:00Z')).toBe(Date.parse('0004-02-29T12:00:00Z'));
+    expect(timestampMillis('0100-02-29T00:00:00Z')).toBeNull();
     expect(timestampMillis('2024-02-29T00:00:00Z')).toBe(Date.parse('2024-02-29T00:00:00Z'));
     expect(timestampMillis('2100-02-29T00:00:00Z')).toBeNull();
     expect(timestampMillis('2025-01-01T00:00:00.000Z')).toBeNull();

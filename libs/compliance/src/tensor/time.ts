@@ -22,11 +22,11 @@ export function timestampMillis(value: unknown): number | null {
   const minute = +m[5]!;
   const second = +m[6]!;
   if (month < 1 || month > 12 || dayOfMonth < 1 || dayOfMonth > daysInMonth(year, month) || hour > 23 || minute > 59 || second > 59) return null;
-  const ms = Date.UTC(year, month - 1, dayOfMonth, hour, minute, second);
-  if (year >= 100) return ms;
-  // Date.UTC reads years 0–99 as 1900–1999.
-  const d = new Date(ms);
-  d.setUTCFullYear(year);
+  // Not Date.UTC: it reads years 0–99 as 1900–1999, and fixing the year afterwards is too late for a leap day
+  // (0000-02-29 exists, 1900-02-29 does not). setUTCFullYear takes the year as written.
+  const d = new Date(0);
+  d.setUTCFullYear(year, month - 1, dayOfMonth);
+  d.setUTCHours(hour, minute, second, 0);
   return d.getTime();
 }
 
