@@ -114,6 +114,8 @@ describe('a corridor driven end to end over HTTP', () => {
       ['POST', '/corridors', { ...c.requests.create, extra: 'x' }, 400, 'invalid-request'],
       ['POST', '/corridors', { corridor_id: 'UPPER CASE', trust_anchors: {} }, 400, 'invalid-request'],
       ['POST', '/corridors', '{"corridor_id":', 400, 'invalid-json'],
+      ['POST', '/corridors', '-20114604945762416', 400, 'invalid-request'],
+      ['POST', `/corridors/${id}/resume`, '[1,2]', 400, 'invalid-request'],
       ['GET', `/corridors/${id}`, undefined, 404, 'not-found'],
     ];
     for (const [method, path, body, status, slug] of cases) {

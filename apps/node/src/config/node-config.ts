@@ -45,6 +45,10 @@ export class NodeConfig {
   @IsIn(['full', 'normal'])
   sqliteDurability: 'full' | 'normal' = 'full';
 
+  /** Worker threads that sign receipts off the event loop (0: sign on the event loop). */
+  @IsInt() @Min(0) @Max(16)
+  signingWorkers = 1;
+
   /** Largest request body accepted, in bytes. */
   @IsInt() @Min(1024) @Max(16 * 1024 * 1024)
   maxBodyBytes = 256 * 1024;
@@ -103,6 +107,7 @@ export const ENVIRONMENT: Record<string, keyof NodeConfig> = {
   CORRIDOR_EVENT_STORE: 'eventStore',
   EVENTSTORE_URL: 'eventStoreUrl',
   CORRIDOR_SQLITE_DURABILITY: 'sqliteDurability',
+  CORRIDOR_SIGNING_WORKERS: 'signingWorkers',
   CORRIDOR_MAX_BODY_BYTES: 'maxBodyBytes',
   CORRIDOR_SCHEDULER_INTERVAL_MS: 'schedulerIntervalMs',
   CORRIDOR_REGULATOR_TOKENS: 'regulatorTokens',
@@ -113,7 +118,7 @@ export const ENVIRONMENT: Record<string, keyof NodeConfig> = {
   CORRIDOR_REDIS_PREFIX: 'redisPrefix',
 };
 
-const NUMERIC = new Set<keyof NodeConfig>(['httpPort', 'maxBodyBytes', 'schedulerIntervalMs']);
+const NUMERIC = new Set<keyof NodeConfig>(['httpPort', 'maxBodyBytes', 'schedulerIntervalMs', 'signingWorkers']);
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {

@@ -21,7 +21,13 @@ export function jsonTextBody(req: Request, _res: Response, next: NextFunction): 
     return next(new ProblemException(415, 'unsupported-media-type', 'Unsupported media type', `send the body as application/json, not ${req.headers['content-type'] ?? 'no content type'}`));
   }
   try {
-    req.body = parseJsonText(raw);
+    const body = parseJsonText(raw);
+    // Every request body of this API is a JSON object; anything else (a bare number — big integers are bigint —,
+    // a string, an array) would reach the DTO layer in shapes it was never written for.
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+      return next(new ProblemException(400, 'invalid-request', 'Invalid request body', `the request body must be a JSON object, not ${body === null ? 'null' : Array.isArray(body) ? 'an array' : typeof body === 'bigint' ? 'a number' : `a ${typeof body}`}`));
+    }
+    req.body = body;
     next();
   } catch (e) {
     if (e instanceof ProtocolError) {

@@ -16,7 +16,7 @@ export function ledgerProviders(config: NodeConfig, key: Ed25519KeyPair): Provid
       useFactory: (): EventStore =>
         config.eventStore === 'eventstoredb' ? EsdbEventStore.connect(config.eventStoreUrl!) : SqliteEventStore.open({ path: config.eventStoreFile, durability: config.sqliteDurability }),
     },
-    { provide: CHAIN_WRITER, useFactory: (store: EventStore) => new ReceiptChainWriter(store, key), inject: [EVENT_STORE] },
+    { provide: CHAIN_WRITER, useFactory: (store: EventStore) => new ReceiptChainWriter(store, key, { signingWorkers: config.signingWorkers }), inject: [EVENT_STORE] },
     { provide: IDEMPOTENCY_STORE, useFactory: () => new IdempotencyStore(config.nodeStateFile) },
     LedgerLifecycle,
   ];
