@@ -23,9 +23,9 @@ export function isCanonicalText(text: string, value: JsonValue): boolean {
 }
 
 /** Base DIDs of the proofs that verify (the reference's `_verified_base_dids`). */
-export function verifiedSigners(doc: JsonObject): Set<string> {
+export function verifiedSigners(doc: JsonObject, options: { untilFirstValid?: boolean } = {}): Set<string> {
   const out = new Set<string>();
-  for (const r of verifyProofs(doc)) if (r.ok && r.verificationMethod) out.add(baseDid(r.verificationMethod));
+  for (const r of verifyProofs(doc, options)) if (r.ok && r.verificationMethod) out.add(baseDid(r.verificationMethod));
   return out;
 }
 

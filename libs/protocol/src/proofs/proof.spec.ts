@@ -82,6 +82,16 @@ describe('proofs', () => {
     expect(canonicalize(signed)).toContain('"proofPurpose":"assertionMethod"');
   });
 
+  it('untilFirstValid stops after the first proof that verifies, and checks on while none does', () => {
+    const twice = addProof(addProof({ a: 1 }, key), other);
+    expect(verifyProofs(twice, { untilFirstValid: true }).map((r) => r.ok)).toEqual([true]);
+    const proofs = twice.proof as unknown as JsonObject[];
+    const badFirst = { ...twice, proof: [{ ...proofs[0], jws: proofs[1]!.jws }, proofs[1]] } as JsonObject;
+    expect(verifyProofs(badFirst, { untilFirstValid: true }).map((r) => [r.ok, r.check])).toEqual([[false, 'signature'], [true, undefined]]);
+    const tampered = { ...twice, a: 2 };
+    expect(verifyProofs(tampered, { untilFirstValid: true }).map((r) => r.ok)).toEqual([false, false]);
+  });
+
   it('never throws on hostile proof objects', () => {
     fc.assert(
       fc.property(fc.anything(), (p) => {
