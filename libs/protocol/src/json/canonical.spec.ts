@@ -17,7 +17,8 @@ function reorder(value: unknown, seed: number): unknown {
   if (value && typeof value === 'object') {
     const keys = Object.keys(value).sort((a, b) => ((a.length * 31 + seed) % 7) - ((b.length * 17 + seed) % 5));
     const out: Record<string, unknown> = {};
-    for (const k of keys.reverse()) out[k] = reorder((value as Record<string, unknown>)[k], seed + 1);
+    // defineProperty, not assignment: `out['__proto__'] = …` would set the prototype instead of a key.
+    for (const k of keys.reverse()) Object.defineProperty(out, k, { value: reorder((value as Record<string, unknown>)[k], seed + 1), enumerable: true, writable: true, configurable: true });
     return out;
   }
   return value;
