@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { canonicalize, parseJsonText, type JsonValue } from '@corridor/protocol';
+import { canonicalize, parseJsonText, utcSeconds, type JsonValue } from '@corridor/protocol';
 import { CliProblem } from './cli-problem';
 
 /** Where a command reads and writes: the process in production, buffers in tests. */
@@ -34,6 +34,12 @@ export async function readText(io: CliIo, file: string | undefined): Promise<str
 
 export async function readJson(io: CliIo, file: string | undefined): Promise<JsonValue> {
   return parseJsonText(await readText(io, file));
+}
+
+/** SOURCE_DATE_EPOCH (reproducible output, as in the reference tooling), else now; UTC whole seconds. */
+export function nowUtc(io: CliIo): string {
+  const epoch = io.env.SOURCE_DATE_EPOCH;
+  return utcSeconds(epoch && /^\d+$/.test(epoch) ? new Date(Number(epoch) * 1000) : new Date());
 }
 
 /** Results are canonical JSON on one line: stable, diffable, and directly hashable. */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { addProof, definitionPayloadSha256, Ed25519KeyPair, type JsonObject } from '@corridor/protocol';
+import { addProof, definitionPayloadSha256, Ed25519KeyPair, utcSeconds, type JsonObject } from '@corridor/protocol';
 
 /**
  * A complete two-zone corridor package for trying a node out: one zone-authority key per zone, the trust
@@ -26,7 +26,7 @@ export interface ExampleCorridorOptions {
 
 export function buildExampleCorridor(options: ExampleCorridorOptions): ExampleCorridor {
   const codes = options.zones ?? ['PK', 'AE'];
-  const at = options.issuedAt ?? new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const at = options.issuedAt ?? utcSeconds(new Date());
   const zones = codes.map((code) => ({
     code,
     key: options.seed ? Ed25519KeyPair.fromSeed(createHash('sha256').update(`${options.seed}/${code}`).digest(), `zone-${code.toLowerCase()}`) : Ed25519KeyPair.generate(`zone-${code.toLowerCase()}`),

@@ -8,7 +8,6 @@ import {
   isJsonObject,
   parseJsonText,
   receiptInclusionProofFromChain,
-  utcSeconds,
   verifyCheckpointAgainstChain,
   verifyCorridorChain,
   verifyReceiptInclusionProof,
@@ -17,7 +16,7 @@ import {
   type ChainVerification,
   type JsonObject,
 } from '@corridor/protocol';
-import { printJson, readJson, type CliIo } from '../cli-io';
+import { nowUtc, printJson, readJson } from '../cli-io';
 import { CliProblem } from '../cli-problem';
 import { loadCorridorModule, readJsonSources, readUtf8, type LoadedModule } from '../module-loader';
 import { checkReceiptsInParallel } from '../parallel/parallel-check';
@@ -84,12 +83,6 @@ function report(expected: ChainExpectations, v: ChainVerification): JsonObject {
     warnings: v.warnings.map((w) => ({ ...w })),
     errors: v.errors.map((e) => ({ ...e })),
   } as JsonObject;
-}
-
-/** SOURCE_DATE_EPOCH (reproducible output, as in the reference tooling), else now. */
-function nowUtc(io: CliIo): string {
-  const epoch = io.env.SOURCE_DATE_EPOCH;
-  return epoch && /^\d+$/.test(epoch) ? utcSeconds(new Date(Number(epoch) * 1000)) : utcSeconds(new Date());
 }
 
 async function readCheckpoint(path: string): Promise<{ text: string; value: JsonObject }> {

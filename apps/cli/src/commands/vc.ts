@@ -1,5 +1,5 @@
 import { addProof, canonicalize, Ed25519KeyPair, isJsonObject, verifyProofs } from '@corridor/protocol';
-import { printJson, readJson } from '../cli-io';
+import { nowUtc, printJson, readJson } from '../cli-io';
 import { CliProblem } from '../cli-problem';
 import type { Command } from './command';
 
@@ -13,9 +13,7 @@ export const vcSignCommand: Command = {
     const key = Ed25519KeyPair.fromJwk(await readJson(io, values.key));
     const doc = await readJson(io, positionals[0]);
     if (!isJsonObject(doc)) throw new CliProblem('invalid-credential', 'Invalid credential', 'the document to sign must be a JSON object');
-    // SOURCE_DATE_EPOCH makes signatures reproducible, as in the reference tooling.
-    const epoch = io.env.SOURCE_DATE_EPOCH;
-    const created = (values.created as string | undefined) ?? (epoch && /^\d+$/.test(epoch) ? new Date(Number(epoch) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z') : undefined);
+    const created = (values.created as string | undefined) ?? nowUtc(io);
     const signed = addProof(doc, key, { created, verificationMethod: values['verification-method'] as string | undefined });
     io.stdout(canonicalize(signed) + '\n');
     return 0;

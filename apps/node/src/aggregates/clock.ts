@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { utcSeconds } from '@corridor/protocol';
 
 /** The node's notion of now (UTC, whole seconds: the protocol's timestamp form). Replaceable in tests. */
 @Injectable()
@@ -8,6 +9,6 @@ export class Clock {
   }
 
   nowUtc(): string {
-    return this.now().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    return utcSeconds(this.now());
   }
 }

@@ -1,3 +1,4 @@
+import { utcSeconds } from '@corridor/protocol';
 /**
  * Tensor time: UTC with whole seconds, `YYYY-MM-DDTHH:MM:SSZ`, the form receipts, deadlines and proofs use. One
  * form only, so two timestamps compare as instants and the canonical tensor has one spelling for each instant.
@@ -36,7 +37,7 @@ export function isTimestamp(value: unknown): value is string {
 
 export function formatTimestamp(ms: number): string {
   if (!Number.isFinite(ms)) throw new RangeError(`not a time: ${ms}`);
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return utcSeconds(new Date(Math.floor(ms / 1000) * 1000));
 }
 
 /**

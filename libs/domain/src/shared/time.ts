@@ -1,3 +1,4 @@
+import { utcSeconds } from '@corridor/protocol';
 import { refuse } from './domain-error';
 
 /**
@@ -16,7 +17,7 @@ export function timestampMillis(value: unknown): number | null {
 }
 
 export function formatTimestamp(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return utcSeconds(new Date(ms));
 }
 
 /** Parses a timestamp field of a command; refuses with `invalid-command` naming the field. */

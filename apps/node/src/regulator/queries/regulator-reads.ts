@@ -1,3 +1,4 @@
+import { utcSeconds } from '@corridor/protocol';
 import { Injectable } from '@nestjs/common';
 import {
   cellKeyText,
@@ -157,7 +158,7 @@ export class RegulatorReads {
       const jurisdictions = [...byJurisdiction.keys()].sort();
       return {
         data: {
-          as_of: new Date(atMs).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+          as_of: utcSeconds(new Date(atMs)),
           domains: [...COMPLIANCE_DOMAINS],
           states: [...COMPLIANCE_STATES],
           rows: jurisdictions.map((j) => ({ jurisdiction: j, domains: Object.fromEntries([...byJurisdiction.get(j)!.entries()]) })),
@@ -229,7 +230,7 @@ export class RegulatorReads {
         // A page that filled exactly at the very last cell has no next page.
         if (next !== null && (await this.isExhausted(selectors, decodeCursor(next, selectors.length), atMs, filter))) next = null;
         stamp ??= await this.q.tensor.commitment();
-        return { data: { as_of: new Date(atMs).toISOString().replace(/\.\d{3}Z$/, 'Z'), items, next }, tensor: stamp };
+        return { data: { as_of: utcSeconds(new Date(atMs)), items, next }, tensor: stamp };
       }
       throw new ProblemException(503, 'busy', 'Busy', 'the tensor kept changing while the page was read; retry');
     });
