@@ -26,9 +26,10 @@ import {
 import { ChainIntegrityError, ChainRangeError, InvalidAppendError, LedgerError, WrongExpectedRevisionError } from '../port/errors';
 import { eventIdFromDigest } from '../port/event-id';
 import { NO_STREAM, type EventMetadata, type EventStore, type EventToAppend, type ExpectedRevision, type StoredEvent } from '../port/event-store.port';
-import { InlineReceiptSigner, WorkerPoolReceiptSigner, type ReceiptSigner } from '../signing/receipt-signer';
+import { InlineReceiptSigner, WorkerPoolReceiptSigner, type ReceiptSigner, type SignedReceiptText } from '../signing/receipt-signer';
 import type { ChainEvent, ChainProfile } from './chain-profile';
 import { creatingLeaf, mmrMetadataOf, peaksWithHeights, toMetadata, type ReceiptMmrMetadata } from './mmr-metadata';
+import { checkReceivedReceipts, type CheckedReceipt, type ReceivedReceipt } from './received-receipts';
 
 /** Injection token for the receipt-chain writer (NestJS `@Inject(RECEIPT_CHAIN_WRITER)`). */
 export const RECEIPT_CHAIN_WRITER: unique symbol = Symbol.for('corridor-ledger.ReceiptChainWriter');
@@ -105,9 +106,10 @@ function cursorFrom(head: HeadState | null): Cursor {
   return { revision: head.revision, nextRoot: head.nextRoot, acc: head.acc.clone({ onNode }), created };
 }
 
-interface AppendRequest {
+interface AppendRequestBase {
   readonly profile: ChainProfile;
-  readonly events: readonly ChainEvent[];
+  /** Number of receipts the request appends. */
+  readonly size: number;
   readonly expected: ExpectedRevision;
   readonly metadata: EventMetadata | undefined;
   /** Set once the request was found ahead of the head and re-queued for a check against a reloaded head. */
@@ -116,10 +118,33 @@ interface AppendRequest {
   readonly reject: (e: unknown) => void;
 }
 
+/** Domain events this node turns into receipts and signs (`append`). */
+interface LocalAppendRequest extends AppendRequestBase {
+  readonly kind: 'local';
+  readonly events: readonly ChainEvent[];
+}
+
+/**
+ * Receipts built and signed by another node (`appendReceived`), already checked on their own: only the first one's
+ * link to the head is left to check when the request is built. Never signed here.
+ */
+interface ReceivedAppendRequest extends AppendRequestBase {
+  readonly kind: 'received';
+  readonly received: readonly CheckedReceipt[];
+}
+
+type AppendRequest = LocalAppendRequest | ReceivedAppendRequest;
+
 interface Built {
   readonly req: AppendRequest;
+  /** The receipts: sealed, to be signed (local), or as received, proofs included. */
   readonly sealed: JsonObject[];
+  /** Proof `created` of each receipt to sign (local requests only). */
   readonly created: string[];
+  /** The stored event type of each receipt. */
+  readonly types: string[];
+  /** Received requests: the receipts and their canonical text, stored as they are (the signing step is skipped). */
+  readonly presigned?: readonly SignedReceiptText[];
   readonly mmr: ReceiptMmrMetadata[];
   readonly firstSequence: number;
   /** The MMR after this request's receipts (its root is computed only if someone asks for it). */
@@ -346,6 +371,8 @@ const PIPELINE_DEPTH = 8;
  * - Receipts are deterministic (timestamp and proof `created` are the event's `at`), so event ids — derived from
  *   `next_root` — identify them: re-sending an append that already succeeded returns the stored receipts
  *   (`idempotent: true`) instead of a conflict or a duplicate.
+ * - Receipts built and signed by another node (a shared chain's sequencer) are appended with `appendReceived`:
+ *   checked, then stored as they came through the same lane, skipping only the signing (spec/receipt-chains.md §6).
  */
 export class ReceiptChainWriter extends ReceiptChainReader {
   private readonly key: Ed25519KeyPair;
@@ -381,15 +408,61 @@ export class ReceiptChainWriter extends ReceiptChainReader {
     if (expectedRevision !== NO_STREAM && !(Number.isSafeInteger(expectedRevision) && expectedRevision >= 0)) {
       return Promise.reject(new InvalidAppendError(`expectedRevision must be "${NO_STREAM}" or a revision >= 0`));
     }
+    const lane = this.laneOf(stream);
+    return new Promise<AppendedReceipts>((resolve, reject) =>
+      lane.enqueue({ kind: 'local', profile, events, size: events.length, expected: expectedRevision, metadata, rechecked: false, resolve, reject }),
+    );
+  }
+
+  /**
+   * Appends receipts built and signed elsewhere (by a peer node's sequencer), in order, after the stream's head:
+   * receipt i must have sequence = head+1+i, prev_root = the head's next_root (the profile's genesisRoot for sequence 0),
+   * the profile's receipt type / subject field+id / lawpack and ruleset digest sets, and a next_root that recomputes
+   * (computeNextRoot from @corridor/protocol). Stored as the canonical JSON text of the receipt as given (proofs included),
+   * with the same event ids (eventIdFromDigest(next_root)) and MMR metadata as a local append. Not signed again.
+   *
+   * Goes through the stream's lane like `append` (the two interleave on one stream with exact expected revisions),
+   * with the same retry rule: the same receipts again at the same expected revision after they were stored resolve
+   * with `idempotent: true` (same event ids), other receipts there are a `WrongExpectedRevisionError`. A receipt that
+   * fails a check is an `InvalidAppendError` naming its sequence and the check (`checkReceivedReceipts`), and nothing
+   * of the request is stored. Every proof must verify; whether the right key signed (the corridor's sequencer) is the
+   * caller's check.
+   */
+  appendReceived(
+    stream: string,
+    profile: ChainProfile,
+    receipts: readonly ReceivedReceipt[],
+    expectedRevision: ExpectedRevision,
+    metadata?: EventMetadata,
+  ): Promise<AppendedReceipts> {
+    if (!Array.isArray(receipts) || receipts.length === 0) return Promise.reject(new InvalidAppendError('nothing to append'));
+    if (receipts.length > this.maxReceipts) return Promise.reject(new InvalidAppendError(`an append takes at most ${this.maxReceipts} receipts`));
+    if (expectedRevision !== NO_STREAM && !(Number.isSafeInteger(expectedRevision) && expectedRevision >= 0)) {
+      return Promise.reject(new InvalidAppendError(`expectedRevision must be "${NO_STREAM}" or a revision >= 0`));
+    }
+    if (metadata !== undefined && !(typeof metadata === 'object' && metadata !== null && !Array.isArray(metadata))) {
+      return Promise.reject(new InvalidAppendError('metadata must be a JSON object'));
+    }
+    let received: CheckedReceipt[];
+    try {
+      // Everything that does not depend on the head is checked now, on private copies of the receipts.
+      received = checkReceivedReceipts(profile, receipts, expectedRevision === NO_STREAM ? 0 : expectedRevision + 1);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    const lane = this.laneOf(stream);
+    return new Promise<AppendedReceipts>((resolve, reject) =>
+      lane.enqueue({ kind: 'received', profile, received, size: received.length, expected: expectedRevision, metadata, rechecked: false, resolve, reject }),
+    );
+  }
+
+  private laneOf(stream: string): StreamLane {
     let lane = this.lanes.get(stream);
     if (!lane) {
       lane = new StreamLane(this, stream);
       this.lanes.set(stream, lane);
     }
-    const target = lane;
-    return new Promise<AppendedReceipts>((resolve, reject) =>
-      target.enqueue({ profile, events, expected: expectedRevision, metadata, rechecked: false, resolve, reject }),
-    );
+    return lane;
   }
 
   /** The stream's head, from the cache or from its last event; null for a stream with no receipts. */
@@ -453,6 +526,10 @@ export class ReceiptChainWriter extends ReceiptChainReader {
    * was.
    */
   build(req: AppendRequest, cursor: Cursor): Built {
+    return req.kind === 'received' ? this.buildReceived(req, cursor) : this.buildLocal(req, cursor);
+  }
+
+  private buildLocal(req: LocalAppendRequest, cursor: Cursor): Built {
     const { profile } = req;
     const firstSequence = cursor.revision + 1;
     const sealed: (JsonObject & { next_root: string })[] = [];
@@ -483,19 +560,57 @@ export class ReceiptChainWriter extends ReceiptChainReader {
       created.push(proofCreated(event.at));
       prevRoot = receipt.next_root;
     }
-    const mmr: ReceiptMmrMetadata[] = sealed.map((receipt) => {
-      const nodes: string[] = [];
-      cursor.created.nodes = nodes;
-      cursor.acc.appendNextRoot(receipt.next_root);
-      return { size: cursor.acc.size, nodes };
-    });
-    cursor.revision = firstSequence + sealed.length - 1;
-    cursor.nextRoot = prevRoot;
-    return { req, sealed, created, mmr, firstSequence, after: cursor.acc.clone() };
+    const mmr = advance(cursor, sealed.map((r) => r.next_root));
+    return { req, sealed, created, types: req.events.map((e) => e.type), mmr, firstSequence, after: cursor.acc.clone() };
   }
 
-  /** @internal */
-  sign(built: readonly Built[]): Promise<{ receipt: JsonObject; text: string }[]> {
+  /**
+   * Received receipts were checked on their own when they arrived (`checkReceivedReceipts`); what is left is the
+   * first one's place: right after the cursor, continuing its next_root. Checked before the cursor is touched.
+   */
+  private buildReceived(req: ReceivedAppendRequest, cursor: Cursor): Built {
+    const first = req.received[0]!;
+    const firstSequence = cursor.revision + 1;
+    if (first.sequence !== firstSequence) {
+      throw new InvalidAppendError(`receipt ${first.sequence}: sequence is ${first.sequence}, expected ${firstSequence} (the next after the head)`);
+    }
+    if (firstSequence > 0 && first.prevRoot !== cursor.nextRoot) {
+      throw new InvalidAppendError(
+        `receipt ${first.sequence}: prev_root ${first.prevRoot.slice(0, 16)}… does not continue the head ${cursor.nextRoot.slice(0, 16)}… (receipt ${cursor.revision})`,
+      );
+    }
+    const mmr = advance(cursor, req.received.map((r) => r.nextRoot));
+    return {
+      req,
+      sealed: req.received.map((r) => r.receipt),
+      created: [],
+      types: req.received.map((r) => r.type),
+      presigned: req.received.map((r) => ({ receipt: r.receipt, text: r.text })),
+      mmr,
+      firstSequence,
+      after: cursor.acc.clone(),
+    };
+  }
+
+  /**
+   * @internal The signed receipts of a batch, in order: local requests' receipts signed with the node's key,
+   * received ones as they came (their proofs are the sequencer's).
+   */
+  sign(built: readonly Built[]): Promise<SignedReceiptText[]> {
+    if (!built.some((b) => b.presigned)) return this.signBuilt(built);
+    return this.signBuilt(built.filter((b) => !b.presigned)).then((signed) => {
+      const out: SignedReceiptText[] = [];
+      let k = 0;
+      for (const b of built) {
+        if (b.presigned) out.push(...b.presigned);
+        else for (let i = 0; i < b.sealed.length; i++) out.push(signed[k++]!);
+      }
+      return out;
+    });
+  }
+
+  private signBuilt(built: readonly Built[]): Promise<SignedReceiptText[]> {
+    if (built.length === 0) return Promise.resolve([]);
     return this.signer.sign(
       built.flatMap((b) => b.sealed),
       built.flatMap((b) => b.created),
@@ -507,8 +622,8 @@ export class ReceiptChainWriter extends ReceiptChainReader {
     const events: EventToAppend[] = [];
     let k = 0;
     for (const b of built) {
-      b.req.events.forEach((event, i) => {
-        events.push({ id: eventIdFromDigest(b.sealed[i]!.next_root as string), type: event.type, data: signed[k++]!.text, metadata: toMetadata(b.mmr[i]!, b.req.metadata) });
+      b.types.forEach((type, i) => {
+        events.push({ id: eventIdFromDigest(b.sealed[i]!.next_root as string), type, data: signed[k++]!.text, metadata: toMetadata(b.mmr[i]!, b.req.metadata) });
       });
     }
     const base = built[0]!.firstSequence - 1;
@@ -517,21 +632,26 @@ export class ReceiptChainWriter extends ReceiptChainReader {
 
   /**
    * @internal An append whose expected revision is behind the head: a retry if the receipts it produces — rebuilt
-   * on the stored chain at its expected revision — are exactly the ones stored after it; otherwise a conflict.
+   * on the stored chain at its expected revision (received receipts: as received) — are exactly the ones stored
+   * after it (same event ids); otherwise a conflict.
    */
   async settle(stream: string, req: AppendRequest): Promise<AppendedReceipts> {
     const expectedLast = req.expected === NO_STREAM ? -1 : req.expected;
-    const n = req.events.length;
+    const n = req.size;
     const stored = await this.store.read(stream, { fromRevision: expectedLast + 1, maxCount: n });
     if (stored.length === n) {
-      const base = expectedLast >= 0 ? await this.stateOf(await this.eventAt(stream, expectedLast)) : null;
-      let rebuilt: Built | undefined;
-      try {
-        rebuilt = this.build(req, cursorFrom(base));
-      } catch {
-        rebuilt = undefined;
+      let ids: string[] | undefined;
+      if (req.kind === 'received') {
+        ids = req.received.map((r) => eventIdFromDigest(r.nextRoot));
+      } else {
+        const base = expectedLast >= 0 ? await this.stateOf(await this.eventAt(stream, expectedLast)) : null;
+        try {
+          ids = this.build(req, cursorFrom(base)).sealed.map((r) => eventIdFromDigest(r.next_root as string));
+        } catch {
+          ids = undefined;
+        }
       }
-      if (rebuilt && rebuilt.sealed.every((r, i) => eventIdFromDigest(r.next_root as string) === stored[i]!.id)) {
+      if (ids && ids.every((id, i) => id === stored[i]!.id)) {
         const mmr = await this.mmrOf(stored[n - 1]!);
         return {
           stream,
@@ -617,10 +737,10 @@ class StreamLane {
   private launch(tip: Cursor): void {
     const batch: AppendRequest[] = [];
     let count = 0;
-    while (this.queue.length > 0 && (batch.length === 0 || count + this.queue[0]!.events.length <= this.writer.maxReceiptsPerCommit)) {
+    while (this.queue.length > 0 && (batch.length === 0 || count + this.queue[0]!.size <= this.writer.maxReceiptsPerCommit)) {
       const r = this.queue.shift()!;
       batch.push(r);
-      count += r.events.length;
+      count += r.size;
     }
     const seq = ++this.seq;
     const cursor = tip;
@@ -773,6 +893,22 @@ function appendResult(stream: string, receipts: JsonObject[], firstSequence: num
 
 function publicHead(state: HeadState): ChainHead {
   return { revision: state.revision, nextRoot: state.nextRoot, mmr: { size: state.acc.size, root: state.acc.root, peaks: state.acc.peaks } };
+}
+
+/**
+ * Appends next_roots to the cursor's MMR, returning each receipt's MMR metadata (the nodes its leaf created), and
+ * moves the cursor to the last of them.
+ */
+function advance(cursor: Cursor, nextRoots: readonly string[]): ReceiptMmrMetadata[] {
+  const mmr = nextRoots.map((nextRoot) => {
+    const nodes: string[] = [];
+    cursor.created.nodes = nodes;
+    cursor.acc.appendNextRoot(nextRoot);
+    return { size: cursor.acc.size, nodes };
+  });
+  cursor.revision += nextRoots.length;
+  cursor.nextRoot = nextRoots[nextRoots.length - 1]!;
+  return mmr;
 }
 
 /** A proof's `created`: the event time to the second (deterministic, so a retry signs identical bytes). */
