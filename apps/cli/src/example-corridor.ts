@@ -22,6 +22,10 @@ export interface ExampleCorridorOptions {
   /** Derive the zone keys from this seed (examples and tests); random keys otherwise. */
   seed?: string;
   issuedAt?: string;
+  /** Use these keys for the named zones (e.g. the nodes' own keys, so each node signs for its zone). */
+  zoneKeys?: Record<string, Ed25519KeyPair>;
+  /** Zone code whose key orders the shared chain (`state_channel.sequencer`): makes the corridor a peered one. */
+  sequencer?: string;
 }
 
 export function buildExampleCorridor(options: ExampleCorridorOptions): ExampleCorridor {
@@ -29,8 +33,10 @@ export function buildExampleCorridor(options: ExampleCorridorOptions): ExampleCo
   const at = options.issuedAt ?? utcSeconds(new Date());
   const zones = codes.map((code) => ({
     code,
-    key: options.seed ? Ed25519KeyPair.fromSeed(createHash('sha256').update(`${options.seed}/${code}`).digest(), `zone-${code.toLowerCase()}`) : Ed25519KeyPair.generate(`zone-${code.toLowerCase()}`),
+    key: options.zoneKeys?.[code] ?? (options.seed ? Ed25519KeyPair.fromSeed(createHash('sha256').update(`${options.seed}/${code}`).digest(), `zone-${code.toLowerCase()}`) : Ed25519KeyPair.generate(`zone-${code.toLowerCase()}`)),
   }));
+  const sequencer = options.sequencer === undefined ? undefined : zones.find((z) => z.code === options.sequencer)?.key.did;
+  if (options.sequencer !== undefined && !sequencer) throw new Error(`sequencer ${options.sequencer} is not one of the zones ${codes.join(', ')}`);
   const roles = ['zone_authority', 'corridor_definition', 'corridor_agreement', 'corridor_receipt', 'corridor_checkpoint'];
   const trustAnchors: JsonObject = {
     version: 1,
@@ -63,7 +69,7 @@ export function buildExampleCorridor(options: ExampleCorridorOptions): ExampleCo
           definition_payload_sha256: definitionPayloadSha256(definition),
           participants,
           activation: { thresholds, accept_commitments: ['agree'] },
-          state_channel: { receipt_signing: { thresholds } },
+          state_channel: { receipt_signing: { thresholds }, ...(sequencer ? { sequencer } : {}) },
           party: { id: z.key.did, role: 'zone_authority' },
           commitment: 'agree',
         },

@@ -18,6 +18,7 @@ import { ProjectionsModule } from './projections/projections.module';
 import { RegulatorModule } from './regulator/regulator.module';
 import { ConsoleModule } from './console/console.module';
 import { AdminModule } from './admin/admin.module';
+import { PeeringModule } from './peering/peering.module';
 
 /** The jurisdiction node: the ledger ports (global) and one feature module per aggregate. */
 @Module({})
@@ -25,7 +26,7 @@ export class AppModule {
   static register(config: NodeConfig, key: Ed25519KeyPair): DynamicModule {
     return {
       module: AppModule,
-      imports: [CqrsModule.forRoot(), LedgerModule.register(config, key), CorridorsModule, MigrationSagasModule, WatcherBondsModule, DisputesModule, ProcessManagersModule, SchedulerModule, ProjectionsModule, RegulatorModule, ConsoleModule, AdminModule],
+      imports: [CqrsModule.forRoot(), LedgerModule.register(config, key), CorridorsModule, MigrationSagasModule, WatcherBondsModule, DisputesModule, ProcessManagersModule, SchedulerModule, ProjectionsModule, RegulatorModule, ConsoleModule, AdminModule, PeeringModule],
       controllers: [HealthController],
       providers: [
         { provide: APP_FILTER, useClass: ProblemFilter },

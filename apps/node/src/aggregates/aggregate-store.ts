@@ -15,6 +15,9 @@ export interface CommandOutcome<V> {
   view: V;
 }
 
+/** Told of every append: `local` for the node's own commands, `peer` for receipts received from a sequencer. */
+export type AppendListener = (outcome: CommandOutcome<AggregateView<Versioned>>, origin: 'local' | 'peer') => void;
+
 const LOAD_PAGE = 2000;
 
 type AnyDefinition = AggregateDefinition<DomainCommand, DomainEvent, Versioned, AggregateView<Versioned>>;
@@ -29,6 +32,7 @@ type AnyDefinition = AggregateDefinition<DomainCommand, DomainEvent, Versioned, 
 export class AggregateStore {
   private readonly views = new Map<string, AggregateView<Versioned>>();
   private readonly tails = new Map<string, Promise<unknown>>();
+  private readonly listeners: AppendListener[] = [];
 
   constructor(@Inject(CHAIN_WRITER) private readonly writer: ReceiptChainWriter) {}
 
@@ -55,16 +59,28 @@ export class AggregateStore {
   }
 
   execute<V extends AggregateView<Versioned>>(def: AggregateDefinition<any, any, any, V>, id: string, command: DomainCommand): Promise<CommandOutcome<V>> {
+    return this.enqueue(def, id, async () => {
+      const outcome = await this.executeNow(def as unknown as AnyDefinition, id, command);
+      if (outcome.receipts.length > 0) this.notify(outcome, 'local');
+      return outcome;
+    }) as Promise<CommandOutcome<V>>;
+  }
+
+  /** Decides a command on the current view without appending anything (a proposal checked before it is sent). */
+  async dryRun<V extends AggregateView<Versioned>>(def: AggregateDefinition<any, any, any, V>, id: string, command: DomainCommand): Promise<{ view: V; events: DomainEvent[] }> {
+    const view = (await this.load(def, id)) as V;
+    return { view, events: (def.decider as Decider<DomainCommand, DomainEvent, Versioned>).decide(command, view.state) };
+  }
+
+  /** Runs `work` after everything queued on the instance, one at a time. */
+  private enqueue<T>(def: { name: string }, id: string, work: () => Promise<T>): Promise<T> {
     const key = `${def.name}/${id}`;
     const previous = this.tails.get(key) ?? Promise.resolve();
-    const run = previous.then(
-      () => this.executeNow(def as unknown as AnyDefinition, id, command),
-      () => this.executeNow(def as unknown as AnyDefinition, id, command),
-    );
+    const run = previous.then(work, work);
     const tail = run.catch(() => undefined);
     this.tails.set(key, tail);
     void tail.then(() => this.tails.get(key) === tail && this.tails.delete(key));
-    return run as Promise<CommandOutcome<V>>;
+    return run;
   }
 
   private async executeNow(def: AnyDefinition, id: string, command: DomainCommand): Promise<CommandOutcome<AggregateView<Versioned>>> {
@@ -104,6 +120,55 @@ export class AggregateStore {
       throw e;
     }
     return { aggregate: def.name, id, receipts, view };
+  }
+
+  /**
+   * Appends receipts a peer's sequencer built and signed (spec/peering.md) to one of the aggregate's streams, in
+   * the instance's command queue so they interleave correctly with local commands. `guard` sees the current view
+   * first and may refuse (throw); the receipts are folded into the view like local ones.
+   */
+  importReceived<V extends AggregateView<Versioned>>(
+    def: AggregateDefinition<any, any, any, V>,
+    id: string,
+    stream: string,
+    receipts: readonly JsonObject[],
+    guard: (view: V) => void,
+  ): Promise<CommandOutcome<V>> {
+    return this.enqueue(def, id, async () => {
+      const key = `${def.name}/${id}`;
+      const before = (await this.load(def, id)) as V;
+      guard(before);
+      const codec = def.codec(stream);
+      const events = receipts.map((r) => codec.fromReceipt('', r));
+      const revision0 = before.revisions[stream];
+      let next = before;
+      events.forEach((e, i) => (next = def.fold(next, e, stream, (revision0 ?? -1) + 1 + i)));
+      try {
+        await this.writer.appendReceived(stream, def.profile(id, stream, next), events.map((e, i) => ({ type: e.type, receipt: receipts[i]! })), revision0 ?? NO_STREAM);
+      } catch (e) {
+        this.views.delete(key);
+        throw e;
+      }
+      this.views.set(key, next);
+      const outcome = { aggregate: def.name, id, receipts: receipts.map((receipt) => ({ stream, receipt })), view: next };
+      this.notify(outcome, 'peer');
+      return outcome;
+    }) as Promise<CommandOutcome<V>>;
+  }
+
+  /** Calls `listener` after every append of receipts (local commands and received ones), in append order per instance. */
+  onAppended(listener: AppendListener): void {
+    this.listeners.push(listener);
+  }
+
+  private notify(outcome: CommandOutcome<AggregateView<Versioned>>, origin: 'local' | 'peer'): void {
+    for (const l of this.listeners) {
+      try {
+        l(outcome, origin);
+      } catch {
+        // A listener's failure is its own (it logs); the append is done and stays done.
+      }
+    }
   }
 
   /** Drops cached views (tests that write to the store behind the node's back). */

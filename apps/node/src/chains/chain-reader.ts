@@ -1,7 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ChainRangeError, ReceiptChainWriter } from '@corridor/ledger';
-import { addProof, buildCheckpoint, type Ed25519KeyPair, type JsonObject } from '@corridor/protocol';
-import { CHAIN_WRITER, NODE_KEY } from '../infrastructure/tokens';
+import { addProof, buildCheckpoint, proofList, type Ed25519KeyPair, type JsonObject } from '@corridor/protocol';
+import { withProofs } from '@corridor/peering';
+import { CHAIN_WRITER, NODE_KEY, PEERING_STORE } from '../infrastructure/tokens';
+import type { PeeringStore } from '../peering/peering.store';
 
 export const MAX_PAGE = 1000;
 
@@ -14,17 +16,42 @@ export class ChainReader {
   constructor(
     @Inject(CHAIN_WRITER) private readonly writer: ReceiptChainWriter,
     @Inject(NODE_KEY) private readonly key: Ed25519KeyPair,
+    @Inject(PEERING_STORE) private readonly peering: PeeringStore,
   ) {}
 
   /** Receipts after sequence `after` (exclusive; -1 for all), at most `limit`. */
   async receipts(stream: string, after: number, limit: number): Promise<{ stream: string; receipts: JsonObject[]; head: number | null }> {
     const head = await this.writer.head(stream);
     const receipts = await this.writer.receipts(stream, after + 1, Math.min(limit, MAX_PAGE));
-    return { stream, receipts, head: head ? head.revision : null };
+    return { stream, receipts: this.withCosignatures(stream, receipts), head: head ? head.revision : null };
   }
 
-  receipt(stream: string, sequence: number): Promise<JsonObject> {
+  /** One receipt as served: with the co-signatures of a shared chain merged into its proofs. */
+  async receipt(stream: string, sequence: number): Promise<JsonObject> {
+    return this.withCosignatures(stream, [await this.writer.receipt(stream, sequence)])[0]!;
+  }
+
+  /** One receipt exactly as stored (a shared chain's: the sequencer's proof only, byte-identical on every node). */
+  storedReceipt(stream: string, sequence: number): Promise<JsonObject> {
     return this.writer.receipt(stream, sequence);
+  }
+
+  storedReceipts(stream: string, from: number, count: number): Promise<JsonObject[]> {
+    return this.writer.receipts(stream, from, count);
+  }
+
+  /**
+   * Receipts of a shared chain carry the sequencer's proof as stored, then every co-signature held, ordered by
+   * verification method — the same bytes on every node of the corridor (spec/peering.md §3).
+   */
+  private withCosignatures(stream: string, receipts: JsonObject[]): JsonObject[] {
+    if (receipts.length === 0 || !this.peering.hasCosignatures(stream)) return receipts;
+    const first = receipts[0]!.sequence as number;
+    const cosigs = this.peering.cosignatures(stream, first, first + receipts.length - 1);
+    return receipts.map((r) => {
+      const extra = cosigs.get(r.sequence as number);
+      return extra ? withProofs(r, [...(proofList(r) as JsonObject[]), ...extra]) : r;
+    });
   }
 
   async head(stream: string) {
@@ -44,6 +71,14 @@ export class ChainReader {
    * last included receipt's, so asking twice gives the same bytes (Ed25519 signatures are deterministic).
    */
   async checkpoint(stream: string, size?: number): Promise<JsonObject> {
+    const own = await this.ownCheckpoint(stream, size);
+    // A shared chain's checkpoint co-signed by the other zones, when this node holds that (same bytes, more proofs).
+    const cosigned = this.peering.checkpointAt(stream, own.receipt_count as number);
+    return cosigned && proofList(cosigned).length > 1 ? cosigned : own;
+  }
+
+  /** The checkpoint of the first `size` receipts signed by this node alone. */
+  async ownCheckpoint(stream: string, size?: number): Promise<JsonObject> {
     const head = await this.writer.head(stream);
     if (!head) throw new ChainRangeError(stream, `${stream} has no receipts`);
     const n = size ?? head.mmr.size;

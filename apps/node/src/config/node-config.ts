@@ -6,6 +6,7 @@ import { parseJsonText } from '@corridor/protocol';
 
 /** A JSON object mapping principal names to the SHA-256 (64 lowercase hex) of their bearer tokens. */
 const TOKEN_MAP = /^\s*\{\s*("[A-Za-z0-9._@:-]{1,128}"\s*:\s*"[0-9a-f]{64}"\s*(,\s*"[A-Za-z0-9._@:-]{1,128}"\s*:\s*"[0-9a-f]{64}"\s*)*)?\}\s*$/;
+const PEER_LIST = /^did:key:z[1-9A-HJ-NP-Za-km-z]+=https?:\/\/[^\s,=]+(,did:key:z[1-9A-HJ-NP-Za-km-z]+=https?:\/\/[^\s,=]+)*$/;
 const TOKEN_MAP_MESSAGE = 'must be a JSON object mapping principal names (A-Z a-z 0-9 . _ @ : -) to the SHA-256 of their token as 64 lowercase hex, e.g. {"sbp":"<sha256 hex>"}';
 
 /**
@@ -84,12 +85,57 @@ export class NodeConfig {
   @IsOptional() @IsString() @Matches(/^[A-Za-z0-9:._-]{1,64}$/, { message: 'redisPrefix must be 1-64 characters of A-Z a-z 0-9 : . _ -' })
   redisPrefix?: string;
 
+  /**
+   * The peer nodes this node talks to about shared corridors: `did:key:…=http://host:port`, comma-separated. Which
+   * peers share which corridor comes from the corridor's agreement; this only says where to reach them.
+   */
+  @IsOptional() @IsString() @Matches(PEER_LIST, { message: 'peers must be did:key:…=http(s)://host:port entries separated by commas' })
+  peers?: string;
+
+  /** How peer messages travel: `http` (push + pull, the embedded default) or `kafka` (HTTP still serves catch-up). */
+  @IsIn(['http', 'kafka'])
+  peerTransport: 'http' | 'kafka' = 'http';
+
+  /** Kafka bootstrap brokers when peerTransport is kafka: host:port, comma-separated. */
+  @IsOptional() @IsString() @Matches(/^[A-Za-z0-9.-]+:\d{1,5}(,[A-Za-z0-9.-]+:\d{1,5})*$/, { message: 'kafkaBrokers must be host:port entries separated by commas' })
+  kafkaBrokers?: string;
+
+  /** How often a node pulls what it lacks from its peers and re-sends unanswered proposals, in milliseconds. */
+  @IsInt() @Min(50) @Max(3_600_000)
+  peerSyncIntervalMs = 2000;
+
+  /** How far ahead of this node's clock a peer's receipt may be dated, in seconds. */
+  @IsInt() @Min(1) @Max(86_400)
+  peerMaxSkewSeconds = 300;
+
+  /** The sequencer signs a checkpoint of a shared chain every this many receipts… */
+  @IsInt() @Min(1) @Max(1_000_000)
+  checkpointEvery = 100;
+
+  /** …or this many milliseconds after the last one when receipts arrived since. */
+  @IsInt() @Min(100) @Max(86_400_000)
+  checkpointIntervalMs = 10_000;
+
   get keyFile(): string {
     return this.nodeKeyFile ?? resolve(this.dataDir, 'node.jwk');
   }
 
   get eventStoreFile(): string {
     return resolve(this.dataDir, 'ledger.sqlite');
+  }
+
+  /** The peer directory: did:key → base URL. */
+  get peerDirectory(): Map<string, string> {
+    const map = new Map<string, string>();
+    for (const entry of (this.peers ?? '').split(',').filter(Boolean)) {
+      const at = entry.indexOf('=');
+      map.set(entry.slice(0, at), entry.slice(at + 1).replace(/\/+$/, ''));
+    }
+    return map;
+  }
+
+  get peeringFile(): string {
+    return resolve(this.dataDir, 'peering.sqlite');
   }
 
   get nodeStateFile(): string {
@@ -116,9 +162,25 @@ export const ENVIRONMENT: Record<string, keyof NodeConfig> = {
   CORRIDOR_PROJECTION_STORE: 'projectionStore',
   REDIS_URL: 'redisUrl',
   CORRIDOR_REDIS_PREFIX: 'redisPrefix',
+  CORRIDOR_PEERS: 'peers',
+  CORRIDOR_PEER_TRANSPORT: 'peerTransport',
+  KAFKA_BROKERS: 'kafkaBrokers',
+  CORRIDOR_PEER_SYNC_INTERVAL_MS: 'peerSyncIntervalMs',
+  CORRIDOR_PEER_MAX_SKEW_SECONDS: 'peerMaxSkewSeconds',
+  CORRIDOR_CHECKPOINT_EVERY: 'checkpointEvery',
+  CORRIDOR_CHECKPOINT_INTERVAL_MS: 'checkpointIntervalMs',
 };
 
-const NUMERIC = new Set<keyof NodeConfig>(['httpPort', 'maxBodyBytes', 'schedulerIntervalMs', 'signingWorkers']);
+const NUMERIC = new Set<keyof NodeConfig>([
+  'httpPort',
+  'maxBodyBytes',
+  'schedulerIntervalMs',
+  'signingWorkers',
+  'peerSyncIntervalMs',
+  'peerMaxSkewSeconds',
+  'checkpointEvery',
+  'checkpointIntervalMs',
+]);
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -155,6 +217,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     problems.push(`${err.property}${envName ? ` (${envName})` : ''}: ${Object.values(err.constraints ?? {}).join('; ')}`);
   }
   if (config.eventStore === 'eventstoredb' && !config.eventStoreUrl) problems.push('eventStoreUrl (EVENTSTORE_URL) is required when eventStore is eventstoredb');
+  if (config.peerTransport === 'kafka' && !config.kafkaBrokers) problems.push('kafkaBrokers (KAFKA_BROKERS) is required when peerTransport is kafka');
   if (problems.length) throw new ConfigError(problems);
   return config;
 }

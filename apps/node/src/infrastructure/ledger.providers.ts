@@ -4,7 +4,8 @@ import type { Ed25519KeyPair } from '@corridor/protocol';
 import type { NodeConfig } from '../config/node-config';
 import { IdempotencyStore } from '../idempotency/idempotency.store';
 import { LedgerLifecycle } from './ledger-lifecycle';
-import { CHAIN_WRITER, IDEMPOTENCY_STORE, NODE_CONFIG, NODE_KEY } from './tokens';
+import { PeeringStore } from '../peering/peering.store';
+import { CHAIN_WRITER, IDEMPOTENCY_STORE, NODE_CONFIG, NODE_KEY, PEERING_STORE } from './tokens';
 
 /** The node's ports bound to their adapters: SQLite by default, EventStoreDB when configured. */
 export function ledgerProviders(config: NodeConfig, key: Ed25519KeyPair): Provider[] {
@@ -18,6 +19,7 @@ export function ledgerProviders(config: NodeConfig, key: Ed25519KeyPair): Provid
     },
     { provide: CHAIN_WRITER, useFactory: (store: EventStore) => new ReceiptChainWriter(store, key, { signingWorkers: config.signingWorkers }), inject: [EVENT_STORE] },
     { provide: IDEMPOTENCY_STORE, useFactory: () => new IdempotencyStore(config.nodeStateFile) },
+    { provide: PEERING_STORE, useFactory: () => new PeeringStore(config.peeringFile) },
     LedgerLifecycle,
   ];
 }

@@ -70,6 +70,7 @@ const checkAgreement: EvidenceCheck = (credentials, ctx) => {
   if (errors.length > 0 || !summary.activated) {
     refuse('invalid-evidence', `the agreement credentials do not activate the corridor: ${errors.join('; ') || 'no thresholds were evaluated'}`);
   }
+  requireOneSequencer(credentials);
   return {
     agreement: {
       agreement_set_sha256: summary.agreement_set_sha256 ?? '',
@@ -79,6 +80,26 @@ const checkAgreement: EvidenceCheck = (credentials, ctx) => {
     },
   };
 };
+
+/**
+ * A shared corridor names its sequencer in `state_channel.sequencer` (spec/peering.md §1): every agreement that
+ * names one must name the same participant, or two nodes would each believe they order the chain.
+ */
+function requireOneSequencer(credentials: VerifiedCredential[]): void {
+  const named = new Set<string>();
+  for (const vc of credentials) {
+    const channel = vc.subject.state_channel;
+    const sequencer = channel && typeof channel === 'object' && !Array.isArray(channel) ? (channel as Record<string, unknown>).sequencer : undefined;
+    if (sequencer === undefined) continue;
+    if (typeof sequencer !== 'string') refuse('invalid-evidence', 'state_channel.sequencer must be the did:key of a participant');
+    const participants = Array.isArray(vc.subject.participants) ? (vc.subject.participants as unknown[]) : [];
+    if (!participants.some((p) => p && typeof p === 'object' && (p as Record<string, unknown>).id === sequencer)) {
+      refuse('invalid-evidence', `state_channel.sequencer ${sequencer} is not a participant of the agreement`);
+    }
+    named.add(sequencer);
+  }
+  if (named.size > 1) refuse('invalid-evidence', `the agreements name different sequencers: ${[...named].join(', ')}`);
+}
 
 const checkForkAlarm: EvidenceCheck = (credentials) => {
   const vc = exactlyOne(credentials, FORK_ALARM_CREDENTIAL);

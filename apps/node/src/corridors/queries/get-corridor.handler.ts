@@ -2,6 +2,7 @@ import { QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
 import { AggregateStore } from '../../aggregates/aggregate-store';
 import { ChainReader } from '../../chains/chain-reader';
 import { problem } from '../../http/problem';
+import { PeeringService } from '../../peering/peering.service';
 import { CorridorAggregate, lifecycleStream, stateChannelStream } from '../corridor-aggregate';
 import { GetCorridorQuery } from './get-corridor.query';
 
@@ -12,6 +13,7 @@ export class GetCorridorHandler implements IQueryHandler<GetCorridorQuery> {
     private readonly store: AggregateStore,
     private readonly corridors: CorridorAggregate,
     private readonly chains: ChainReader,
+    private readonly peering: PeeringService,
   ) {}
 
   async execute({ corridorId }: GetCorridorQuery) {
@@ -22,6 +24,7 @@ export class GetCorridorHandler implements IQueryHandler<GetCorridorQuery> {
       return h ? { stream, sequence: h.revision, next_root: h.nextRoot, mmr: h.mmr } : { stream, sequence: null, next_root: null, mmr: null };
     };
     const s = view.state;
+    const peering = await this.peering.peeringOf(corridorId);
     return {
       corridor_id: s.corridor_id,
       state: s.lifecycle,
@@ -34,6 +37,7 @@ export class GetCorridorHandler implements IQueryHandler<GetCorridorQuery> {
       transitions_recorded: s.transitions_recorded,
       state_channel: view.stateChannel ? { ...view.stateChannel, head: await head(stateChannelStream(corridorId)) } : null,
       lifecycle_chain: await head(lifecycleStream(corridorId)),
+      peering: peering ? this.peering.finality(peering) : null,
     };
   }
 }

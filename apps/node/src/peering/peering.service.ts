@@ -1,0 +1,515 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { corridor as corridorDomain } from '@corridor/domain';
+import {
+  addProof,
+  buildForkAlarmCredential,
+  canonicalize,
+  digestOf,
+  isJsonObject,
+  proofList,
+  utcSeconds,
+  verifyProofs,
+  withoutKeys,
+  type Ed25519KeyPair,
+  type JsonObject,
+} from '@corridor/protocol';
+import {
+  buildProposal,
+  checkInboundReceipt,
+  cosign,
+  verifyCosignature,
+  verifyProposal,
+  type PeerDelivery,
+  type PeerMessage,
+  type PeerTransport,
+} from '@corridor/peering';
+import { AggregateStore, type CommandOutcome } from '../aggregates/aggregate-store';
+import { Clock } from '../aggregates/clock';
+import { ChainReader } from '../chains/chain-reader';
+import type { NodeConfig } from '../config/node-config';
+import { CorridorAggregate, lifecycleStream, type CorridorView } from '../corridors/corridor-aggregate';
+import { NODE_CONFIG, NODE_KEY, PEERING_STORE } from '../infrastructure/tokens';
+import { corridorPeering, type CorridorPeering } from './corridor-peering';
+import { PeerCatchUp } from './peer-catch-up';
+import { PEER_TRANSPORT } from './peer-transport.provider';
+import type { PeeringStore } from './peering.store';
+import { PeeringLedger } from './peering-ledger';
+
+const T = corridorDomain.CORRIDOR_EVENT_TYPES;
+
+/** What a non-sequencer node answers when a transition becomes a proposal. */
+export interface ProposalAnswer {
+  status: 'proposed';
+  corridor_id: string;
+  proposal_id: string;
+  sequencer: string;
+}
+
+/**
+ * The peering protocol of spec/peering.md on this node: sends what it sequences, co-signs what it receives, turns
+ * its clients' transitions into proposals when another node sequences, co-signs checkpoints, catches up over HTTP,
+ * and halts a corridor on equivocation. Every inbound message is checked on its own; a refused one is counted by
+ * reason, logged, and stores nothing.
+ */
+@Injectable()
+export class PeeringService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly log = new Logger('Peering');
+  /** One inbound/sync task at a time per corridor: the chain is extended in order. */
+  private readonly lanes = new Map<string, Promise<unknown>>();
+  /** Receipts that arrived ahead of the head, by corridor and sequence, waiting for the gap to be filled. */
+  private readonly buffered = new Map<string, Map<number, JsonObject>>();
+  private readonly counters = new Map<string, number>();
+  private readonly lastCheckpoint = new Map<string, { size: number; at: number }>();
+  /** Corridors being synced; true when another sync was asked for meanwhile. */
+  private readonly syncing = new Map<string, boolean>();
+  private timer: NodeJS.Timeout | undefined;
+  private stopping = false;
+
+  constructor(
+    @Inject(NODE_CONFIG) private readonly config: NodeConfig,
+    @Inject(NODE_KEY) private readonly key: Ed25519KeyPair,
+    @Inject(PEERING_STORE) private readonly peeringStore: PeeringStore,
+    @Inject(PEER_TRANSPORT) private readonly transport: PeerTransport,
+    private readonly store: AggregateStore,
+    private readonly corridors: CorridorAggregate,
+    private readonly chains: ChainReader,
+    private readonly clock: Clock,
+    private readonly ledger: PeeringLedger,
+    private readonly catchUp: PeerCatchUp,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.store.onAppended((outcome, origin) => this.afterAppend(outcome as CommandOutcome<CorridorView>, origin));
+    await this.transport.start((message, delivery) => this.receive(message, delivery));
+    void this.syncAll();
+    this.timer = setInterval(() => void this.syncAll(), this.config.peerSyncIntervalMs);
+    this.timer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.transport.stop();
+  }
+
+  /** Counters of accepted and refused messages, by kind and reason (GET /peering/status). */
+  status(): JsonObject {
+    return {
+      node: this.key.did,
+      transport: this.transport.name,
+      transport_healthy: this.transport.healthy(),
+      peers: Object.fromEntries(this.config.peerDirectory),
+      corridors: this.peeringStore.corridors().map((c) => c.corridor_id),
+      counters: Object.fromEntries([...this.counters].sort()),
+    };
+  }
+
+  /** The corridor's peering, or null when this node keeps it alone. */
+  async peeringOf(corridorId: string): Promise<CorridorPeering | null> {
+    return corridorPeering(await this.store.load(this.corridors, corridorId), this.key.did);
+  }
+
+  /** Finality facts of a shared corridor for its readers (GET /corridors/{id}). */
+  finality(p: CorridorPeering): JsonObject {
+    const cosigners = p.signers.filter((s) => s !== p.sequencer);
+    const signedUpTo = cosigners.length === 0 ? null : Math.min(...cosigners.map((s) => this.peeringStore.cosignedUpTo(p.stream, s)));
+    const cp = this.peeringStore.latestCheckpoint(p.stream, p.signers.length);
+    return {
+      sequencer: p.sequencer,
+      is_sequencer: p.isSequencer,
+      signers: [...p.signers],
+      receipt_signed_up_to: signedUpTo,
+      checkpoint_signed: cp ? { receipt_count: cp.receipt_count ?? null, mmr_root: isJsonObject(cp.mmr) ? (cp.mmr.root ?? null) : null } : null,
+    };
+  }
+
+  /**
+   * A client's transition on a corridor another node sequences: checked here as the sequencer would check it,
+   * then sent as a signed proposal (kept until a receipt carries it, and re-sent until then).
+   */
+  async propose(p: CorridorPeering, transition: JsonObject): Promise<ProposalAnswer> {
+    const at = this.clock.nowUtc();
+    const { events } = await this.store.dryRun(this.corridors, p.corridorId, { type: 'RecordCorridorTransition', at, data: { corridor_id: p.corridorId, transition } });
+    const envelope = (events[0]!.data as unknown as corridorDomain.TransitionRecordedData).transition;
+    const proposal = buildProposal({ corridor_id: p.corridorId, proposed_at: at, transition, nonce: randomUUID() }, this.key, utcSeconds(new Date(Date.parse(at))));
+    const id = digestOf(withoutKeys(proposal, 'proof') as JsonObject);
+    this.peeringStore.recordProposal(id, p.corridorId, 'sent', proposal, digestOf(envelope), null);
+    this.count('proposal.sent');
+    await this.send({ kind: 'proposal', corridor_id: p.corridorId, proposal }, [p.sequencer]);
+    return { status: 'proposed', corridor_id: p.corridorId, proposal_id: id, sequencer: p.sequencer };
+  }
+
+  /** Entry point of every transport. Resolves once the message's effect is durable (or it was refused). */
+  async receive(message: PeerMessage, delivery: PeerDelivery): Promise<void> {
+    const p = await this.peeringOf(message.corridor_id);
+    if (!p) return this.refuse(message.kind, 'unknown-corridor', `corridor ${message.corridor_id} is not shared with this node`);
+    if (!p.peers.includes(delivery.source)) {
+      return this.refuse(message.kind, 'unknown-peer', `${delivery.source} is not a node of corridor ${p.corridorId}`);
+    }
+    await this.inLane(p.corridorId, () => this.handle(p, message));
+  }
+
+  private async handle(p: CorridorPeering, message: PeerMessage): Promise<void> {
+    switch (message.kind) {
+      case 'receipt':
+        return this.acceptReceipt(p, message.receipt);
+      case 'proposal':
+        return this.acceptProposal(p, message.proposal);
+      case 'cosignature':
+        return this.acceptCosignature(p, message.sequence, message.next_root, message.proof);
+      case 'checkpoint':
+        return this.acceptCheckpoint(p, message.checkpoint);
+      case 'fork-alarm':
+        return this.acceptForkCredential(p, 'halt', message.credential);
+      case 'fork-resolution':
+        return this.acceptForkCredential(p, 'resume', message.credential);
+    }
+  }
+
+  // ---- receipts ----
+
+  private async acceptReceipt(p: CorridorPeering, receipt: JsonObject): Promise<void> {
+    if (p.isSequencer) return this.harvestProofs(p, receipt);
+    const view = await this.store.load(this.corridors, p.corridorId);
+    const profile = this.corridors.profile(p.corridorId, p.stream, view);
+    const head = await this.chains.head(p.stream);
+    const seq = typeof receipt.sequence === 'number' ? receipt.sequence : -1;
+    const stored = head && seq >= 0 && seq <= head.revision ? await this.chains.storedReceipt(p.stream, seq) : undefined;
+    const verdict = checkInboundReceipt(receipt, {
+      corridorId: p.corridorId,
+      sequencerDid: p.sequencer,
+      receiptType: profile.receiptType,
+      genesisRoot: profile.genesisRoot,
+      lawpackDigestSet: profile.lawpackDigestSet,
+      rulesetDigestSet: profile.rulesetDigestSet,
+      head: head ? { sequence: head.revision, nextRoot: head.nextRoot } : null,
+      stored: stored as { prev_root: string; next_root: string } | undefined,
+      now: new Date(),
+      maxSkewSeconds: this.config.peerMaxSkewSeconds,
+    });
+    switch (verdict.verdict) {
+      case 'reject':
+        return this.refuse('receipt', verdict.reason, verdict.detail);
+      case 'duplicate':
+        this.count('receipt.duplicate');
+        return this.harvestProofs(p, receipt);
+      case 'gap': {
+        this.count('receipt.buffered');
+        const buffer = this.buffered.get(p.corridorId) ?? new Map<number, JsonObject>();
+        if (buffer.size < 10_000) buffer.set(verdict.sequence, receipt);
+        this.buffered.set(p.corridorId, buffer);
+        void this.syncCorridor(p.corridorId); // fetch the missing range; the buffer drains behind it
+        return;
+      }
+      case 'fork':
+        return this.raiseFork(p, stored!, receipt);
+      case 'append':
+        return this.appendReceived(p, [receipt]);
+    }
+  }
+
+  /** Appends receipts that passed the inbound checks, co-signs them, and drains the buffer behind them. */
+  private async appendReceived(p: CorridorPeering, receipts: JsonObject[]): Promise<void> {
+    const asSequenced = receipts.map((r) => ({ ...(withoutKeys(r, 'proof') as JsonObject), proof: proofList(r)[0] as JsonObject }));
+    try {
+      await this.store.importReceived(this.corridors, p.corridorId, p.stream, asSequenced, (view) => {
+        if (view.state.lifecycle !== 'ACTIVE') {
+          throw new PeeringRefusal('not-active', `corridor ${p.corridorId} is ${view.state.lifecycle}: no receipt is accepted until it is ACTIVE again`);
+        }
+      });
+    } catch (e) {
+      if (e instanceof PeeringRefusal) return this.refuse('receipt', e.reason, e.message);
+      throw e;
+    }
+    this.count('receipt.appended', receipts.length);
+    for (const r of receipts) {
+      await this.harvestProofs(p, r);
+      const mine = cosign(r, this.key, utcSeconds(new Date()));
+      this.peeringStore.addCosignature(p.stream, r.sequence as number, this.key.did, r.next_root as string, mine as unknown as JsonObject);
+      await this.send({ kind: 'cosignature', corridor_id: p.corridorId, sequence: r.sequence as number, next_root: r.next_root as string, proof: mine as unknown as JsonObject }, p.peers);
+      if (isJsonObject(r.transition)) this.peeringStore.settleSentByTransition(p.corridorId, digestOf(r.transition), r.sequence as number);
+    }
+    const buffer = this.buffered.get(p.corridorId);
+    const last = receipts[receipts.length - 1]!.sequence as number;
+    const next = buffer?.get(last + 1);
+    if (buffer) for (const s of [...buffer.keys()]) if (s <= last + 1) buffer.delete(s);
+    if (next) await this.acceptReceipt(p, next);
+  }
+
+  /** Proofs beyond the sequencer's on a receipt this node holds: kept when they verify and come from a signer. */
+  private async harvestProofs(p: CorridorPeering, receipt: JsonObject): Promise<void> {
+    const seq = receipt.sequence;
+    if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) return this.refuse('receipt', 'malformed', 'sequence must be a non-negative integer');
+    const held = await this.chains.storedReceipt(p.stream, seq).catch(() => undefined);
+    if (!held || held.next_root !== receipt.next_root) return; // not held (yet), or another branch: nothing to merge
+    const allowed = new Set(p.signers.filter((s) => s !== p.sequencer));
+    for (const proof of proofList(receipt).slice(p.isSequencer ? 0 : 1)) {
+      const check = verifyCosignature(held, proof, allowed);
+      if (check.ok) this.peeringStore.addCosignature(p.stream, seq, check.signer, held.next_root as string, proof as JsonObject);
+    }
+  }
+
+  private async acceptCosignature(p: CorridorPeering, sequence: number, nextRoot: string, proof: JsonObject): Promise<void> {
+    const held = await this.chains.storedReceipt(p.stream, sequence).catch(() => undefined);
+    if (!held) return this.refuse('cosignature', 'unknown-receipt', `no receipt ${sequence} is held yet (catch-up will bring the co-signature again)`);
+    if (held.next_root !== nextRoot) return this.refuse('cosignature', 'other-branch', `co-signature of ${nextRoot} at ${sequence}, but this chain holds ${String(held.next_root)}`);
+    const check = verifyCosignature(held, proof, new Set(p.signers.filter((s) => s !== p.sequencer)));
+    if (!check.ok) return this.refuse('cosignature', 'bad-signature', check.detail);
+    this.peeringStore.addCosignature(p.stream, sequence, check.signer, nextRoot, proof);
+    this.count('cosignature.accepted');
+  }
+
+  // ---- proposals (sequencer side) ----
+
+  private async acceptProposal(p: CorridorPeering, proposal: JsonObject): Promise<void> {
+    if (!p.isSequencer) return this.refuse('proposal', 'not-sequencer', `this node does not sequence corridor ${p.corridorId}`);
+    const check = verifyProposal(proposal, p.corridorId, new Set(p.peers));
+    if (!check.ok) return this.refuse('proposal', 'bad-proposal', check.detail);
+    const known = this.peeringStore.proposal(check.id);
+    if (known?.sequence != null) {
+      this.count('proposal.duplicate');
+      return;
+    }
+    if (known && (await this.ledger.findTransition(p.stream, proposal.transition as JsonObject, check.proposal.proposed_at))) {
+      this.count('proposal.duplicate');
+      return;
+    }
+    this.peeringStore.recordProposal(check.id, p.corridorId, 'applied', proposal, '', null);
+    try {
+      const outcome = await this.store.execute(this.corridors, p.corridorId, {
+        type: 'RecordCorridorTransition',
+        at: this.clock.nowUtc(),
+        data: { corridor_id: p.corridorId, transition: check.proposal.transition },
+      });
+      const receipt = outcome.receipts.find((r) => r.stream === p.stream);
+      if (receipt) this.peeringStore.settleProposal(check.id, receipt.receipt.sequence as number);
+      this.count('proposal.applied');
+    } catch (e) {
+      this.peeringStore.forgetProposal(check.id);
+      return this.refuse('proposal', 'refused-by-corridor', (e as Error).message);
+    }
+  }
+
+  // ---- checkpoints ----
+
+  /** The sequencer's checkpoint policy: every N receipts, or T ms after the last one when receipts arrived since. */
+  private async maybeCheckpoint(p: CorridorPeering, force = false): Promise<void> {
+    const head = await this.chains.head(p.stream);
+    if (!head) return;
+    const last = this.lastCheckpoint.get(p.corridorId) ?? { size: this.ledger.latestCheckpointSize(p.stream), at: 0 };
+    const due = head.mmr.size - last.size >= this.config.checkpointEvery || (head.mmr.size > last.size && (force || Date.now() - last.at >= this.config.checkpointIntervalMs));
+    if (!due) return;
+    const size = head.mmr.size;
+    this.lastCheckpoint.set(p.corridorId, { size, at: Date.now() });
+    const checkpoint = await this.chains.ownCheckpoint(p.stream, size);
+    this.peeringStore.putCheckpoint(p.stream, size, checkpoint, 1);
+    this.count('checkpoint.signed');
+    await this.send({ kind: 'checkpoint', corridor_id: p.corridorId, checkpoint }, p.peers);
+  }
+
+  /** A peer's checkpoint: it must be exactly this node's checkpoint at that size; proofs from signers are merged. */
+  private async acceptCheckpoint(p: CorridorPeering, checkpoint: JsonObject): Promise<void> {
+    const size = checkpoint.receipt_count;
+    if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 1) return this.refuse('checkpoint', 'malformed', 'receipt_count must be a positive integer');
+    const head = await this.chains.head(p.stream);
+    if (!head || head.mmr.size < size) return this.refuse('checkpoint', 'ahead', `checkpoint of ${size} receipts, this node holds ${head?.mmr.size ?? 0} (it will be re-sent)`);
+    const own = await this.chains.ownCheckpoint(p.stream, size);
+    if (canonicalize(withoutKeys(own, 'proof')) !== canonicalize(withoutKeys(checkpoint, 'proof'))) {
+      return this.refuse('checkpoint', 'mismatch', `the peer's checkpoint of ${size} receipts is not this node's (different roots): a fork`);
+    }
+    const before = this.peeringStore.checkpointAt(p.stream, size);
+    const proofs = [...proofList(own), ...proofList(checkpoint), ...(before ? proofList(before) : [])] as JsonObject[];
+    const merged = this.ledger.mergeCheckpointProofs(own, proofs, new Set(p.signers));
+    this.peeringStore.putCheckpoint(p.stream, size, merged.checkpoint, merged.signers);
+    this.count('checkpoint.accepted');
+    const theirs = new Set(proofList(checkpoint).map((x) => (isJsonObject(x) ? String(x.verificationMethod) : '')));
+    if (![...theirs].some((vm) => vm.startsWith(this.key.did))) {
+      await this.send({ kind: 'checkpoint', corridor_id: p.corridorId, checkpoint: merged.checkpoint }, p.peers);
+    }
+  }
+
+  // ---- forks ----
+
+  /** Equivocation: two genuine receipts at one (sequence, prev_root). Alarm, halt here, tell the peers. */
+  private async raiseFork(p: CorridorPeering, held: JsonObject, incoming: JsonObject): Promise<void> {
+    this.count('fork.detected');
+    const now = utcSeconds(new Date());
+    const unsigned = buildForkAlarmCredential({
+      corridor_id: p.corridorId,
+      receipt_a: { bytes: Buffer.from(canonicalize(held)), uri: `${p.stream}/receipts/${String(held.sequence)}` },
+      receipt_b: { bytes: Buffer.from(canonicalize(incoming)), uri: `peer:${p.sequencer}/receipts/${String(incoming.sequence)}` },
+      issuer: this.key.did,
+      issuanceDate: now,
+      detected_at: now,
+    });
+    const alarm = addProof(unsigned, this.key, { created: now });
+    this.log.warn(`fork on corridor ${p.corridorId} at sequence ${String(held.sequence)}: ${String(held.next_root)} vs ${String(incoming.next_root)}; halting`);
+    await this.lifecycle(p, 'halt', alarm);
+    await this.send({ kind: 'fork-alarm', corridor_id: p.corridorId, credential: alarm }, p.peers);
+  }
+
+  private async acceptForkCredential(p: CorridorPeering, move: 'halt' | 'resume', credential: JsonObject): Promise<void> {
+    const signers = verifyProofs(credential).filter((r) => r.ok).map((r) => r.verificationMethod.split('#')[0]!);
+    if (!signers.some((s) => p.signers.includes(s))) {
+      return this.refuse(move === 'halt' ? 'fork-alarm' : 'fork-resolution', 'unknown-signer', 'the credential carries no valid proof by a node of the corridor');
+    }
+    const view = await this.store.load(this.corridors, p.corridorId);
+    if (move === 'halt' && view.state.lifecycle !== 'ACTIVE') return this.count('fork-alarm.already-halted');
+    if (move === 'resume' && view.state.lifecycle !== 'HALTED') return this.count('fork-resolution.not-halted');
+    await this.lifecycle(p, move, credential);
+  }
+
+  private async lifecycle(p: CorridorPeering, move: 'halt' | 'resume', credential: JsonObject): Promise<void> {
+    try {
+      await this.store.execute(this.corridors, p.corridorId, {
+        type: move === 'halt' ? 'HaltCorridor' : 'ResumeCorridorFromHalt',
+        at: this.clock.nowUtc(),
+        data: { corridor_id: p.corridorId, evidence: [credential] },
+      });
+      this.count(move === 'halt' ? 'corridor.halted' : 'corridor.resumed');
+    } catch (e) {
+      this.refuse(move === 'halt' ? 'fork-alarm' : 'fork-resolution', 'refused-by-corridor', (e as Error).message);
+    }
+  }
+
+  // ---- after every append on this node ----
+
+  private afterAppend(outcome: CommandOutcome<CorridorView>, origin: 'local' | 'peer'): void {
+    if (outcome.aggregate !== this.corridors.name || this.stopping) return;
+    const p = corridorPeering(outcome.view, this.key.did);
+    if (!p) return;
+    this.peeringStore.registerCorridor(p.corridorId);
+    if (origin !== 'local') return;
+    for (const { stream, receipt } of outcome.receipts) {
+      if (stream === p.stream && p.isSequencer) {
+        void this.send({ kind: 'receipt', corridor_id: p.corridorId, receipt }, p.peers).then(() => this.maybeCheckpoint(p));
+      } else if (stream === lifecycleStream(p.corridorId)) {
+        // A halt or a resume decided here (by an operator, or by this node on equivocation) is told to the peers.
+        const kind = isJsonObject(receipt.transition) ? receipt.transition.kind : undefined;
+        const credential = this.ledger.evidenceOf(receipt);
+        if (kind === T.halted && credential) void this.send({ kind: 'fork-alarm', corridor_id: p.corridorId, credential }, p.peers);
+        if (kind === T.resumedFromHalt && credential) void this.send({ kind: 'fork-resolution', corridor_id: p.corridorId, credential }, p.peers);
+      }
+    }
+  }
+
+  // ---- catch-up ----
+
+  private async syncAll(): Promise<void> {
+    if (this.stopping) return;
+    for (const { corridor_id } of this.peeringStore.corridors()) {
+      await this.syncCorridor(corridor_id).catch((e) => this.log.warn(`sync of ${corridor_id}: ${(e as Error).message}`));
+    }
+  }
+
+  /**
+   * Pulls what this node lacks: a non-sequencer fetches the receipts after its head from the sequencer and re-sends
+   * its unanswered proposals; the sequencer fetches its peers' co-signatures and re-sends a checkpoint not yet
+   * co-signed. Runs at startup, on a timer and after a gap, so a node that was away converges by itself.
+   */
+  async syncCorridor(corridorId: string): Promise<void> {
+    // One sync per corridor at a time; a request during one runs once more after it (a gap seen meanwhile).
+    if (this.syncing.has(corridorId)) {
+      this.syncing.set(corridorId, true);
+      return;
+    }
+    this.syncing.set(corridorId, false);
+    try {
+      do {
+        this.syncing.set(corridorId, false);
+        await this.syncOnce(corridorId);
+      } while (this.syncing.get(corridorId) && !this.stopping);
+    } finally {
+      this.syncing.delete(corridorId);
+    }
+  }
+
+  private async syncOnce(corridorId: string): Promise<void> {
+    const p = await this.peeringOf(corridorId);
+    if (!p || this.stopping) return;
+    if (!p.isSequencer) {
+      const url = this.config.peerDirectory.get(p.sequencer);
+      if (url) {
+        for (let guard = 0; guard < 100; guard++) {
+          const head = await this.chains.head(p.stream);
+          const after = head ? head.revision : -1;
+          const page = await this.catchUp.receipts(url, corridorId, after, 500);
+          if (page.length === 0) break;
+          await this.inLane(corridorId, async () => {
+            for (const r of page) await this.acceptReceipt(p, r);
+          });
+          const now = await this.chains.head(p.stream);
+          if ((now ? now.revision : -1) === after) break; // nothing appended (refused, halted or a fork): stop here
+        }
+      }
+      const pending = this.peeringStore.pendingProposals(corridorId, 200);
+      for (const proposal of pending) await this.send({ kind: 'proposal', corridor_id: corridorId, proposal }, [p.sequencer]);
+      return;
+    }
+    const head = await this.chains.head(p.stream);
+    if (!head) return;
+    for (const peer of p.peers) {
+      const url = this.config.peerDirectory.get(peer);
+      if (!url) continue;
+      let after = this.peeringStore.cosignedUpTo(p.stream, peer);
+      while (after < head.revision) {
+        const page = await this.catchUp.receipts(url, corridorId, after, 500);
+        if (page.length === 0) break;
+        await this.inLane(corridorId, async () => {
+          for (const r of page) await this.harvestProofs(p, r);
+        });
+        const next = this.peeringStore.cosignedUpTo(p.stream, peer);
+        if (next === after) break;
+        after = next;
+      }
+    }
+    await this.inLane(corridorId, () => this.maybeCheckpoint(p, false));
+    const latest = this.peeringStore.latestCheckpoint(p.stream);
+    if (latest && proofList(latest).length < p.signers.length) {
+      await this.send({ kind: 'checkpoint', corridor_id: corridorId, checkpoint: latest }, p.peers);
+    }
+  }
+
+  // ---- plumbing ----
+
+  private inLane<T>(corridorId: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.lanes.get(corridorId) ?? Promise.resolve();
+    const run = previous.then(work, work);
+    const tail = run.catch(() => undefined);
+    this.lanes.set(corridorId, tail);
+    void tail.then(() => this.lanes.get(corridorId) === tail && this.lanes.delete(corridorId));
+    return run;
+  }
+
+  private async send(message: PeerMessage, to: readonly string[]): Promise<void> {
+    if (to.length === 0) return;
+    try {
+      await this.transport.publish(message, { to });
+      this.count(`sent.${message.kind}`);
+    } catch (e) {
+      // Nothing is lost: receipts and co-signatures are pulled by catch-up, proposals stay in the outbox.
+      this.count(`send-failed.${message.kind}`);
+      this.log.warn(`sending ${message.kind} of ${message.corridor_id}: ${(e as Error).message}`);
+    }
+  }
+
+  private count(name: string, n = 1): void {
+    this.counters.set(name, (this.counters.get(name) ?? 0) + n);
+  }
+
+  private refuse(kind: string, reason: string, detail: string): void {
+    this.count(`rejected.${kind}.${reason}`);
+    this.log.warn(JSON.stringify({ event: 'peer-message-rejected', kind, reason, detail }));
+  }
+}
+
+/** A received receipt the corridor cannot take in its current state. */
+class PeeringRefusal extends Error {
+  constructor(
+    readonly reason: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,137 @@
+import Database from 'better-sqlite3';
+import { parseJsonText, type JsonObject } from '@corridor/protocol';
+
+/**
+ * What peering adds beside the chains, in the node's `peering.sqlite`: co-signatures of shared receipts, co-signed
+ * checkpoints, and transition proposals (sent and not yet seen in a receipt, or applied by this sequencer). The
+ * chains themselves stay append-only and byte-identical on every node; proofs are merged in when served.
+ */
+export class PeeringStore {
+  private readonly db: Database.Database;
+  private readonly stmt;
+  private readonly registered = new Set<string>();
+
+  constructor(path: string) {
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS cosignatures (
+        stream TEXT NOT NULL, sequence INTEGER NOT NULL, signer TEXT NOT NULL, next_root TEXT NOT NULL, proof TEXT NOT NULL,
+        PRIMARY KEY (stream, sequence, signer)) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS checkpoints (
+        stream TEXT NOT NULL, size INTEGER NOT NULL, checkpoint TEXT NOT NULL, signers INTEGER NOT NULL,
+        PRIMARY KEY (stream, size)) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS proposals (
+        id TEXT PRIMARY KEY, corridor_id TEXT NOT NULL, role TEXT NOT NULL, proposal TEXT NOT NULL, transition_digest TEXT NOT NULL,
+        sequence INTEGER, created_at INTEGER NOT NULL) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS corridors (corridor_id TEXT PRIMARY KEY, registered_at INTEGER NOT NULL) WITHOUT ROWID;
+      CREATE INDEX IF NOT EXISTS proposals_pending ON proposals (corridor_id, role, sequence);
+    `);
+    this.stmt = {
+      putCosig: this.db.prepare('INSERT INTO cosignatures (stream, sequence, signer, next_root, proof) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING'),
+      cosigsIn: this.db.prepare('SELECT sequence, next_root, proof FROM cosignatures WHERE stream = ? AND sequence BETWEEN ? AND ? ORDER BY sequence, signer'),
+      cosignedUpTo: this.db.prepare(
+        'SELECT MAX(sequence) AS s FROM cosignatures WHERE stream = ? AND signer = ?',
+      ),
+      putCheckpoint: this.db.prepare(
+        'INSERT INTO checkpoints (stream, size, checkpoint, signers) VALUES (?, ?, ?, ?) ON CONFLICT(stream, size) DO UPDATE SET checkpoint = excluded.checkpoint, signers = excluded.signers WHERE excluded.signers > checkpoints.signers',
+      ),
+      checkpointAt: this.db.prepare('SELECT checkpoint FROM checkpoints WHERE stream = ? AND size = ?'),
+      latestCheckpoint: this.db.prepare('SELECT checkpoint FROM checkpoints WHERE stream = ? ORDER BY size DESC LIMIT 1'),
+      latestFull: this.db.prepare('SELECT checkpoint FROM checkpoints WHERE stream = ? AND signers >= ? ORDER BY size DESC LIMIT 1'),
+      putProposal: this.db.prepare('INSERT INTO proposals (id, corridor_id, role, proposal, transition_digest, sequence, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING'),
+      proposal: this.db.prepare('SELECT role, sequence FROM proposals WHERE id = ?'),
+      settle: this.db.prepare('UPDATE proposals SET sequence = ? WHERE id = ? AND sequence IS NULL'),
+      settleByTransition: this.db.prepare("UPDATE proposals SET sequence = ? WHERE corridor_id = ? AND role = 'sent' AND sequence IS NULL AND transition_digest = ? AND id = (SELECT id FROM proposals WHERE corridor_id = ? AND role = 'sent' AND sequence IS NULL AND transition_digest = ? ORDER BY created_at LIMIT 1)"),
+      forget: this.db.prepare('DELETE FROM proposals WHERE id = ? AND sequence IS NULL'),
+      register: this.db.prepare('INSERT INTO corridors (corridor_id, registered_at) VALUES (?, ?) ON CONFLICT DO NOTHING'),
+      corridors: this.db.prepare('SELECT corridor_id FROM corridors ORDER BY corridor_id'),
+      hasCosigs: this.db.prepare('SELECT 1 FROM cosignatures WHERE stream = ? LIMIT 1'),
+      pending: this.db.prepare("SELECT proposal FROM proposals WHERE corridor_id = ? AND role = 'sent' AND sequence IS NULL ORDER BY created_at LIMIT ?"),
+    };
+  }
+
+  addCosignature(stream: string, sequence: number, signer: string, nextRoot: string, proof: JsonObject): void {
+    this.stmt.putCosig.run(stream, sequence, signer, nextRoot, JSON.stringify(proof));
+  }
+
+  /** Co-signatures stored for receipts `from..to`, by sequence. */
+  cosignatures(stream: string, from: number, to: number): Map<number, JsonObject[]> {
+    const out = new Map<number, JsonObject[]>();
+    for (const row of this.stmt.cosigsIn.all(stream, from, to) as { sequence: number; proof: string }[]) {
+      const list = out.get(row.sequence) ?? [];
+      list.push(parseJsonText(row.proof) as JsonObject);
+      out.set(row.sequence, list);
+    }
+    return out;
+  }
+
+  /** The highest sequence `signer` co-signed (-1: none); co-signing follows the chain, so it is a lower bound of progress. */
+  cosignedUpTo(stream: string, signer: string): number {
+    const row = this.stmt.cosignedUpTo.get(stream, signer) as { s: number | null };
+    return row.s ?? -1;
+  }
+
+  /** Keeps the checkpoint at its size with the most signers seen. */
+  putCheckpoint(stream: string, size: number, checkpoint: JsonObject, signers: number): void {
+    this.stmt.putCheckpoint.run(stream, size, JSON.stringify(checkpoint), signers);
+  }
+
+  checkpointAt(stream: string, size: number): JsonObject | undefined {
+    const row = this.stmt.checkpointAt.get(stream, size) as { checkpoint: string } | undefined;
+    return row ? (parseJsonText(row.checkpoint) as JsonObject) : undefined;
+  }
+
+  /** The latest checkpoint signed by at least `signers` zones (1: any). */
+  latestCheckpoint(stream: string, signers = 1): JsonObject | undefined {
+    const row = (signers <= 1 ? this.stmt.latestCheckpoint.get(stream) : this.stmt.latestFull.get(stream, signers)) as { checkpoint: string } | undefined;
+    return row ? (parseJsonText(row.checkpoint) as JsonObject) : undefined;
+  }
+
+  /** `sent`: this node proposed it (an outbox entry until a receipt carries it); `applied`: this sequencer ordered it. */
+  recordProposal(id: string, corridorId: string, role: 'sent' | 'applied', proposal: JsonObject, transitionDigest: string, sequence: number | null): void {
+    this.stmt.putProposal.run(id, corridorId, role, JSON.stringify(proposal), transitionDigest, sequence, Date.now());
+  }
+
+  proposal(id: string): { role: string; sequence: number | null } | undefined {
+    return this.stmt.proposal.get(id) as { role: string; sequence: number | null } | undefined;
+  }
+
+  settleProposal(id: string, sequence: number): void {
+    this.stmt.settle.run(sequence, id);
+  }
+
+  /** Marks the oldest unsettled sent proposal with this transition as carried by the receipt at `sequence`. */
+  settleSentByTransition(corridorId: string, transitionDigest: string, sequence: number): boolean {
+    return this.stmt.settleByTransition.run(sequence, corridorId, transitionDigest, corridorId, transitionDigest).changes > 0;
+  }
+
+  pendingProposals(corridorId: string, limit = 500): JsonObject[] {
+    return (this.stmt.pending.all(corridorId, limit) as { proposal: string }[]).map((r) => parseJsonText(r.proposal) as JsonObject);
+  }
+
+  forgetProposal(id: string): void {
+    this.stmt.forget.run(id);
+  }
+
+  /** Shared corridors this node takes part in (their sync runs at startup and on a timer). */
+  registerCorridor(corridorId: string): void {
+    if (this.registered.has(corridorId)) return;
+    this.stmt.register.run(corridorId, Date.now());
+    this.registered.add(corridorId);
+  }
+
+  corridors(): { corridor_id: string }[] {
+    return this.stmt.corridors.all() as { corridor_id: string }[];
+  }
+
+  /** Whether any co-signature is held for the stream (most streams have none: nothing to merge). */
+  hasCosignatures(stream: string): boolean {
+    return this.stmt.hasCosigs.get(stream) !== undefined;
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
