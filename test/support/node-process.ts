@@ -50,6 +50,7 @@ export async function prepareNodeProcess(options: NodeProcessOptions): Promise<N
   const url = `http://127.0.0.1:${port}`;
   let proc: ManagedProcess | undefined;
   let out = '';
+  let lastEnv: Record<string, string> = {};
 
   const api = async <T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiAnswer<T>> => {
     const init: RequestInit = { method, headers: { ...headers }, signal: AbortSignal.timeout(30_000) };
@@ -77,8 +78,10 @@ export async function prepareNodeProcess(options: NodeProcessOptions): Promise<N
     output: () => out.slice(-20_000),
     api,
     running: () => proc !== undefined && proc.exitStatus() === undefined,
-    async start(extraEnv = {}) {
+    /** Starts the process; `extraEnv` is kept for restarts that give none. */
+    async start(extraEnv?: Record<string, string>) {
       if (node.running()) throw new Error(`node ${options.jurisdiction} is already running`);
+      if (extraEnv) lastEnv = extraEnv;
       proc = spawnManaged(`node-${options.jurisdiction}`, process.execPath, ['-r', TS_REGISTER, NODE_MAIN], {
         env: {
           ...process.env,
@@ -88,7 +91,7 @@ export async function prepareNodeProcess(options: NodeProcessOptions): Promise<N
           CORRIDOR_HTTP_HOST: '127.0.0.1',
           CORRIDOR_HTTP_PORT: String(port),
           ...(options.env ?? {}),
-          ...extraEnv,
+          ...lastEnv,
         },
         stdio: ['ignore', 'pipe', 'pipe'],
       });

@@ -225,9 +225,7 @@ export class PeeringService implements OnApplicationBootstrap, OnApplicationShut
     this.count('receipt.appended', receipts.length);
     for (const r of receipts) {
       await this.harvestProofs(p, r);
-      const mine = cosign(r, this.key, utcSeconds(new Date()));
-      this.peeringStore.addCosignature(p.stream, r.sequence as number, this.key.did, r.next_root as string, mine as unknown as JsonObject);
-      await this.send({ kind: 'cosignature', corridor_id: p.corridorId, sequence: r.sequence as number, next_root: r.next_root as string, proof: mine as unknown as JsonObject }, p.peers);
+      await this.cosignHeld(p, r);
       if (isJsonObject(r.transition)) this.peeringStore.settleSentByTransition(p.corridorId, digestOf(r.transition), r.sequence as number);
     }
     const buffer = this.buffered.get(p.corridorId);
@@ -235,6 +233,16 @@ export class PeeringService implements OnApplicationBootstrap, OnApplicationShut
     const next = buffer?.get(last + 1);
     if (buffer) for (const s of [...buffer.keys()]) if (s <= last + 1) buffer.delete(s);
     if (next) await this.acceptReceipt(p, next);
+  }
+
+  /**
+   * This node's co-signature of a receipt it holds, sent to the peers. Dated with the receipt's own time (to the
+   * second), so co-signing again — after a crash between the append and the co-signature — gives the same bytes.
+   */
+  private async cosignHeld(p: CorridorPeering, receipt: JsonObject): Promise<void> {
+    const proof = cosign(receipt, this.key, utcSeconds(new Date(Date.parse(receipt.timestamp as string)))) as unknown as JsonObject;
+    this.peeringStore.addCosignature(p.stream, receipt.sequence as number, this.key.did, receipt.next_root as string, proof);
+    await this.send({ kind: 'cosignature', corridor_id: p.corridorId, sequence: receipt.sequence as number, next_root: receipt.next_root as string, proof }, p.peers);
   }
 
   /** Proofs beyond the sequencer's on a receipt this node holds: kept when they verify and come from a signer. */
@@ -442,6 +450,15 @@ export class PeeringService implements OnApplicationBootstrap, OnApplicationShut
           const now = await this.chains.head(p.stream);
           if ((now ? now.revision : -1) === after) break; // nothing appended (refused, halted or a fork): stop here
         }
+      }
+      // Receipts held but not co-signed (the node stopped between the two): co-sign them now.
+      const head = await this.chains.head(p.stream);
+      const signed = this.peeringStore.cosignedUpTo(p.stream, this.key.did);
+      if (head && signed < head.revision) {
+        const missing = await this.chains.storedReceipts(p.stream, signed + 1, Math.min(500, head.revision - signed));
+        await this.inLane(corridorId, async () => {
+          for (const r of missing) if (!this.peeringStore.hasCosignature(p.stream, r.sequence as number, this.key.did)) await this.cosignHeld(p, r);
+        });
       }
       const pending = this.peeringStore.pendingProposals(corridorId, 200);
       for (const proposal of pending) await this.send({ kind: 'proposal', corridor_id: corridorId, proposal }, [p.sequencer]);

@@ -10,6 +10,7 @@ export class PeeringStore {
   private readonly db: Database.Database;
   private readonly stmt;
   private readonly registered = new Set<string>();
+  private readonly watermarks = new Map<string, number>();
 
   constructor(path: string) {
     this.db = new Database(path);
@@ -31,9 +32,13 @@ export class PeeringStore {
     this.stmt = {
       putCosig: this.db.prepare('INSERT INTO cosignatures (stream, sequence, signer, next_root, proof) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING'),
       cosigsIn: this.db.prepare('SELECT sequence, next_root, proof FROM cosignatures WHERE stream = ? AND sequence BETWEEN ? AND ? ORDER BY sequence, signer'),
-      cosignedUpTo: this.db.prepare(
-        'SELECT MAX(sequence) AS s FROM cosignatures WHERE stream = ? AND signer = ?',
+      // The sequence before the first one missing: -1 when 0 is missing, else the smallest s whose s+1 is missing.
+      firstGap: this.db.prepare(
+        `SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM cosignatures WHERE stream = @stream AND signer = @signer AND sequence = 0) THEN -1 ELSE
+           (SELECT MIN(c.sequence) FROM cosignatures c WHERE c.stream = @stream AND c.signer = @signer AND NOT EXISTS
+             (SELECT 1 FROM cosignatures d WHERE d.stream = c.stream AND d.signer = c.signer AND d.sequence = c.sequence + 1)) END AS s`,
       ),
+      has: this.db.prepare('SELECT 1 FROM cosignatures WHERE stream = ? AND signer = ? AND sequence = ?'),
       putCheckpoint: this.db.prepare(
         'INSERT INTO checkpoints (stream, size, checkpoint, signers) VALUES (?, ?, ?, ?) ON CONFLICT(stream, size) DO UPDATE SET checkpoint = excluded.checkpoint, signers = excluded.signers WHERE excluded.signers > checkpoints.signers',
       ),
@@ -56,6 +61,10 @@ export class PeeringStore {
     this.stmt.putCosig.run(stream, sequence, signer, nextRoot, JSON.stringify(proof));
   }
 
+  hasCosignature(stream: string, sequence: number, signer: string): boolean {
+    return this.stmt.has.get(stream, signer, sequence) !== undefined;
+  }
+
   /** Co-signatures stored for receipts `from..to`, by sequence. */
   cosignatures(stream: string, from: number, to: number): Map<number, JsonObject[]> {
     const out = new Map<number, JsonObject[]>();
@@ -67,10 +76,17 @@ export class PeeringStore {
     return out;
   }
 
-  /** The highest sequence `signer` co-signed (-1: none); co-signing follows the chain, so it is a lower bound of progress. */
+  /** The last sequence of the unbroken run of receipts `signer` co-signed from 0 (-1: none). */
   cosignedUpTo(stream: string, signer: string): number {
-    const row = this.stmt.cosignedUpTo.get(stream, signer) as { s: number | null };
-    return row.s ?? -1;
+    const key = `${stream}\u0000${signer}`;
+    let mark = this.watermarks.get(key);
+    if (mark === undefined) {
+      const first = this.stmt.firstGap.get({ stream, signer }) as { s: number | null };
+      mark = first.s ?? -1;
+    }
+    while (this.stmt.has.get(stream, signer, mark + 1)) mark++;
+    this.watermarks.set(key, mark);
+    return mark;
   }
 
   /** Keeps the checkpoint at its size with the most signers seen. */
