@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { mkdirSync } from 'node:fs';
 import { Logger, type INestApplication, type LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -23,6 +24,7 @@ export interface RunningNode {
 
 /** Builds and starts a node: keys, stores, HTTP (with OpenAPI at /docs). */
 export async function startNode(config: NodeConfig, options: { logger?: LoggerService | false } = {}): Promise<RunningNode> {
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 }); // the embedded stores live here, whatever the key file
   const { key, created } = loadOrCreateNodeKey(config.keyFile, `${config.jurisdiction.toLowerCase()}-node`);
   const app = await NestFactory.create(AppModule.register(config, key), { bodyParser: false, logger: options.logger ?? ['error', 'warn'], abortOnError: false });
   const logger = new Logger('Node');
