@@ -24,6 +24,7 @@ import {
   type PeerMessage,
   type PeerTransport,
 } from '@corridor/peering';
+import { InvalidAppendError } from '@corridor/ledger';
 import { AggregateStore, type CommandOutcome } from '../aggregates/aggregate-store';
 import { Clock } from '../aggregates/clock';
 import { ChainReader } from '../chains/chain-reader';
@@ -63,6 +64,8 @@ export class PeeringService implements OnApplicationBootstrap, OnApplicationShut
   private readonly lastCheckpoint = new Map<string, { size: number; at: number }>();
   /** Corridors being synced; true when another sync was asked for meanwhile. */
   private readonly syncing = new Map<string, boolean>();
+  /** When each outbox proposal was last sent, by corridor (re-sends are spaced out). */
+  private readonly lastSent = new Map<string, Map<string, number>>();
   private timer: NodeJS.Timeout | undefined;
   private stopping = false;
 
@@ -136,6 +139,8 @@ export class PeeringService implements OnApplicationBootstrap, OnApplicationShut
     const id = digestOf(withoutKeys(proposal, 'proof') as JsonObject);
     this.peeringStore.recordProposal(id, p.corridorId, 'sent', proposal, digestOf(envelope), null);
     this.count('proposal.sent');
+    const sent = this.lastSent.get(p.corridorId) ?? new Map<string, number>();
+    this.lastSent.set(p.corridorId, sent.set(id, Date.now()));
     await this.send({ kind: 'proposal', corridor_id: p.corridorId, proposal }, [p.sequencer]);
     return { status: 'proposed', corridor_id: p.corridorId, proposal_id: id, sequencer: p.sequencer };
   }
@@ -220,6 +225,8 @@ export class PeeringService implements OnApplicationBootstrap, OnApplicationShut
       });
     } catch (e) {
       if (e instanceof PeeringRefusal) return this.refuse('receipt', e.reason, e.message);
+      // The ledger's own checks refused it: it will never be accepted, so it is dropped, not redelivered.
+      if (e instanceof InvalidAppendError) return this.refuse('receipt', 'refused-by-ledger', e.message);
       throw e;
     }
     this.count('receipt.appended', receipts.length);
@@ -460,8 +467,20 @@ export class PeeringService implements OnApplicationBootstrap, OnApplicationShut
           for (const r of missing) if (!this.peeringStore.hasCosignature(p.stream, r.sequence as number, this.key.did)) await this.cosignHeld(p, r);
         });
       }
-      const pending = this.peeringStore.pendingProposals(corridorId, 200);
-      for (const proposal of pending) await this.send({ kind: 'proposal', corridor_id: corridorId, proposal }, [p.sequencer]);
+      // Unanswered proposals go again, each at most every few sync periods (the sequencer applies each once).
+      const resendAfter = Math.max(5_000, 5 * this.config.peerSyncIntervalMs);
+      const sentBefore = this.lastSent.get(corridorId) ?? new Map<string, number>();
+      const stillPending = new Map<string, number>();
+      for (const proposal of this.peeringStore.pendingProposals(corridorId, 200)) {
+        const id = digestOf(withoutKeys(proposal, 'proof') as JsonObject);
+        const last = sentBefore.get(id) ?? 0;
+        stillPending.set(id, last);
+        if (Date.now() - last < resendAfter) continue;
+        if (last !== 0) this.count('proposal.resent');
+        stillPending.set(id, Date.now());
+        await this.send({ kind: 'proposal', corridor_id: corridorId, proposal }, [p.sequencer]);
+      }
+      this.lastSent.set(corridorId, stillPending); // settled proposals drop out
       return;
     }
     const head = await this.chains.head(p.stream);
@@ -499,16 +518,20 @@ export class PeeringService implements OnApplicationBootstrap, OnApplicationShut
     return run;
   }
 
+  /**
+   * Hands a message to the transport without waiting for delivery: a transport that is down (Kafka waiting out an
+   * outage) must not hold up appends or catch-up. Nothing is lost if it never arrives: receipts and co-signatures
+   * are pulled by catch-up, proposals stay in the outbox, checkpoints are re-sent until co-signed.
+   */
   private async send(message: PeerMessage, to: readonly string[]): Promise<void> {
     if (to.length === 0) return;
-    try {
-      await this.transport.publish(message, { to });
-      this.count(`sent.${message.kind}`);
-    } catch (e) {
-      // Nothing is lost: receipts and co-signatures are pulled by catch-up, proposals stay in the outbox.
-      this.count(`send-failed.${message.kind}`);
-      this.log.warn(`sending ${message.kind} of ${message.corridor_id}: ${(e as Error).message}`);
-    }
+    this.transport.publish(message, { to }).then(
+      () => this.count(`sent.${message.kind}`),
+      (e: unknown) => {
+        this.count(`send-failed.${message.kind}`);
+        this.log.warn(`sending ${message.kind} of ${message.corridor_id}: ${(e as Error).message}`);
+      },
+    );
   }
 
   private count(name: string, n = 1): void {
