@@ -16,7 +16,10 @@ import {
   type ChainVerification,
   type JsonObject,
 } from '@corridor/protocol';
-import { nowUtc, printJson, readJson } from '../cli-io';
+import { chainReport } from '../chain-report';
+import { nowUtc, printJson, readJson, type CliIo } from '../cli-io';
+import { readBundleFile } from '../audit/sources';
+import { verifyBundle } from '../audit/verify-bundle';
 import { CliProblem } from '../cli-problem';
 import { loadCorridorModule, readJsonSources, readUtf8, type LoadedModule } from '../module-loader';
 import { checkReceiptsInParallel } from '../parallel/parallel-check';
@@ -68,23 +71,6 @@ async function runChain(values: Values, extra: ChainOptions = {}): Promise<Chain
   return { loaded, expected, verification };
 }
 
-/** The verification report every chain command prints when the chain does not verify. */
-function report(expected: ChainExpectations, v: ChainVerification): JsonObject {
-  const r = v.result;
-  return {
-    valid: v.valid,
-    corridor_id: expected.corridor_id,
-    genesis_root: expected.genesis_root,
-    receipt_count: r ? r.receipt_count : null,
-    final_state_root: r ? r.final_state_root : null,
-    mmr: r ? { size: r.mmr.size, root: r.mmr.root, peaks: r.mmr.peaks.map((p) => ({ height: p.height, hash: p.hash })) } : null,
-    transition_type_registry_digest_sha256: expected.transition_type_registry_digest_sha256,
-    forks: v.forks.map((f) => ({ ...f, candidates: [...f.candidates] })),
-    warnings: v.warnings.map((w) => ({ ...w })),
-    errors: v.errors.map((e) => ({ ...e })),
-  } as JsonObject;
-}
-
 async function readCheckpoint(path: string): Promise<{ text: string; value: JsonObject }> {
   const text = await readUtf8(path);
   const value = parseJsonText(text);
@@ -95,10 +81,12 @@ async function readCheckpoint(path: string): Promise<{ text: string; value: Json
 export const chainVerifyCommand: Command = {
   words: ['chain', 'verify'],
   usage:
-    'corridor chain verify --module DIR --receipts DIR [--root DIR] [--checkpoint FILE] [--from-checkpoint FILE] [--fork-resolution FILE|DIR]... [--check-canonical-bytes] [--enforce-trust-anchors] [--enforce-transition-types] [--enforce-receipt-threshold] [--require-signed-fork-resolutions]',
-  summary: 'verify a corridor receipt chain: {valid, corridor_id, genesis_root, receipt_count, final_state_root, mmr, forks, warnings, errors}; exit 0 valid, 1 invalid',
+    'corridor chain verify (--module DIR --receipts DIR | --bundle FILE) [--root DIR] [--checkpoint FILE] [--from-checkpoint FILE] [--fork-resolution FILE|DIR]... [--check-canonical-bytes] [--enforce-trust-anchors] [--enforce-transition-types] [--enforce-receipt-threshold] [--require-signed-fork-resolutions]',
+  summary:
+    'verify a corridor receipt chain (a module and its receipts, or an auditor bundle offline): {valid, corridor_id, genesis_root, receipt_count, final_state_root, mmr, forks, warnings, errors}; exit 0 valid, 1 invalid',
   options: {
     ...COMMON_OPTIONS,
+    bundle: { type: 'string' },
     checkpoint: { type: 'string' },
     'from-checkpoint': { type: 'string' },
     'check-canonical-bytes': { type: 'boolean' },
@@ -108,13 +96,14 @@ export const chainVerifyCommand: Command = {
     'require-signed-fork-resolutions': { type: 'boolean' },
   },
   async run({ values }, io) {
+    if (values.bundle !== undefined) return verifyBundleFile(values, io);
     let fromCheckpoint: ChainOptions['fromCheckpoint'];
     if (typeof values['from-checkpoint'] === 'string') {
       const path = values['from-checkpoint'];
       fromCheckpoint = { path, text: await readUtf8(path) };
     }
     const { expected, verification } = await runChain(values, { fromCheckpoint });
-    const out = report(expected, verification);
+    const out = chainReport(expected, verification);
     let valid = verification.valid;
     if (typeof values.checkpoint === 'string') {
       if (verification.result) {
@@ -136,6 +125,27 @@ export const chainVerifyCommand: Command = {
   },
 };
 
+/** `chain verify --bundle FILE`: the bundle's state channel, checkpoints, lifecycle and consistency, offline. */
+async function verifyBundleFile(values: Values, io: CliIo): Promise<number> {
+  const file = required(values, 'bundle');
+  for (const o of ['module', 'receipts', 'root', 'checkpoint', 'from-checkpoint', 'fork-resolution']) {
+    if (values[o] !== undefined) throw new CliProblem('usage', 'Invalid command line', `--${o} cannot be combined with --bundle (the bundle holds the module, receipts, checkpoints and fork resolutions)`);
+  }
+  const loaded = await readBundleFile(file);
+  const v = await verifyBundle(
+    loaded.bundle,
+    {
+      enforceTrustAnchors: values['enforce-trust-anchors'] === true,
+      enforceTransitionTypes: values['enforce-transition-types'] === true,
+      enforceReceiptThreshold: values['enforce-receipt-threshold'] === true,
+      requireSignedForkResolutions: values['require-signed-fork-resolutions'] === true,
+    },
+    { declaredSha256: loaded.declaredSha256, computedSha256: loaded.computedSha256, canonical: loaded.canonical },
+  );
+  printJson(io, v.report);
+  return v.valid ? 0 : 1;
+}
+
 export const chainCheckpointCommand: Command = {
   words: ['chain', 'checkpoint'],
   usage: 'corridor chain checkpoint --module DIR --receipts DIR [--root DIR] [--fork-resolution FILE|DIR]... [--timestamp TS] [--key JWK]... [--verification-method VM]',
@@ -144,7 +154,7 @@ export const chainCheckpointCommand: Command = {
   async run({ values }, io) {
     const { expected, verification } = await runChain(values);
     if (!verification.result) {
-      printJson(io, report(expected, verification));
+      printJson(io, chainReport(expected, verification));
       return 1;
     }
     const timestamp = (values.timestamp as string | undefined) ?? nowUtc(io);
@@ -173,7 +183,7 @@ export const chainProveCommand: Command = {
     const checkpointPath = required(values, 'checkpoint');
     const { loaded, expected, verification } = await runChain(values);
     if (!verification.result) {
-      printJson(io, report(expected, verification));
+      printJson(io, chainReport(expected, verification));
       return 1;
     }
     const ck = await readCheckpoint(checkpointPath);
