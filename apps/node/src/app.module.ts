@@ -19,6 +19,7 @@ import { RegulatorModule } from './regulator/regulator.module';
 import { ConsoleModule } from './console/console.module';
 import { AdminModule } from './admin/admin.module';
 import { PeeringModule } from './peering/peering.module';
+import { WatchersModule } from './watchers/watchers.module';
 
 /** The jurisdiction node: the ledger ports (global) and one feature module per aggregate. */
 @Module({})
@@ -26,7 +27,7 @@ export class AppModule {
   static register(config: NodeConfig, key: Ed25519KeyPair): DynamicModule {
     return {
       module: AppModule,
-      imports: [CqrsModule.forRoot(), LedgerModule.register(config, key), CorridorsModule, MigrationSagasModule, WatcherBondsModule, DisputesModule, ProcessManagersModule, SchedulerModule, ProjectionsModule, RegulatorModule, ConsoleModule, AdminModule, PeeringModule],
+      imports: [CqrsModule.forRoot(), LedgerModule.register(config, key), CorridorsModule, MigrationSagasModule, WatcherBondsModule, DisputesModule, ProcessManagersModule, SchedulerModule, ProjectionsModule, RegulatorModule, ConsoleModule, AdminModule, PeeringModule, WatchersModule],
       controllers: [HealthController],
       providers: [
         { provide: APP_FILTER, useClass: ProblemFilter },

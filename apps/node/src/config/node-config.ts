@@ -134,6 +134,10 @@ export class NodeConfig {
     return map;
   }
 
+  get watchersFile(): string {
+    return resolve(this.dataDir, 'watchers.sqlite');
+  }
+
   get peeringFile(): string {
     return resolve(this.dataDir, 'peering.sqlite');
   }

@@ -24,6 +24,7 @@ const STATUS: Record<DomainProblem, number> = {
   'out-of-scope': 422,
   'still-locked': 409,
   'already-slashed': 409,
+  'stale-quorum': 409,
   'already-consented': 409,
   'appeal-period-running': 409,
   'escrow-outstanding': 409,

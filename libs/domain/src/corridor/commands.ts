@@ -47,7 +47,13 @@ export type LifecycleCommand = {
  */
 export type RecordCorridorTransition = DomainCommand<'RecordCorridorTransition', { corridor_id: string; transition: unknown }>;
 
-export type CorridorCommand = CreateCorridor | LifecycleCommand | RecordCorridorTransition;
+/**
+ * Records that a quorum of bonded watchers attested a state-channel head. The node verifies the attestations;
+ * the corridor refuses a quorum that does not move finality forward.
+ */
+export type RecordWatcherQuorum = DomainCommand<'RecordWatcherQuorum', { corridor_id: string; quorum: unknown }>;
+
+export type CorridorCommand = CreateCorridor | LifecycleCommand | RecordCorridorTransition | RecordWatcherQuorum;
 
 export function isLifecycleCommand(command: CorridorCommand): command is LifecycleCommand {
   return Object.prototype.hasOwnProperty.call(LIFECYCLE_COMMAND_KINDS, command.type);

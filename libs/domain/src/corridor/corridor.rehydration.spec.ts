@@ -44,6 +44,7 @@ describe('corridor rehydration', () => {
       agreement: agreementFacts(),
       open_fork: null,
       transitions_recorded: 4,
+      watcher_quorum: null,
     });
   });
 

@@ -498,3 +498,34 @@ describe('RecordCorridorTransition: registered kinds, only while ACTIVE', () => 
     );
   });
 });
+
+describe('RecordWatcherQuorum', () => {
+  const W1 = 'did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK';
+  const W2 = 'did:key:z6MkjchhfUsD6mmvni8mCdXHw216Xrm9bQe2mBH1P5RDjVJG';
+  const quorum = (receipt_count: number, watchers = [W1, W2]) => ({
+    receipt_count,
+    final_state_root: ROOT_1,
+    mmr_root: ROOT_2,
+    required: 2,
+    watchers,
+    attestation_digests: watchers.map((_, i) => digestOf({ i })),
+  });
+  const reached = (receipt_count: number, at: string) => ({ type: 'corridor.watcher-quorum-reached.v1', data: { corridor_id: CORRIDOR_ID, at, quorum: quorum(receipt_count) } });
+  const ACTIVE_CORRIDOR = history(ev.created(), ev.submitted(), ev.activated());
+
+  it('records the head a quorum of watchers attested, on an active corridor', () => {
+    given(ACTIVE_CORRIDOR).when(cmd('RecordWatcherQuorum', minute(20), { corridor_id: CORRIDOR_ID, quorum: quorum(5) })).then([reached(5, minute(20))]);
+  });
+
+  it('only moves finality forward: a quorum at or below the recorded one is stale', () => {
+    given(history(...ACTIVE_CORRIDOR, reached(5, minute(20))))
+      .when(cmd('RecordWatcherQuorum', minute(21), { corridor_id: CORRIDOR_ID, quorum: quorum(5) }))
+      .then(refused('stale-quorum', /already reached watcher quorum at 5 receipts/));
+  });
+
+  it('refuses fewer watchers than required, repeated watchers, and a corridor without a state channel', () => {
+    given(ACTIVE_CORRIDOR).when(cmd('RecordWatcherQuorum', minute(20), { corridor_id: CORRIDOR_ID, quorum: quorum(5, [W1]) })).then(refused('invalid-command', /needs 2 watchers, 1 were given/));
+    given(ACTIVE_CORRIDOR).when(cmd('RecordWatcherQuorum', minute(20), { corridor_id: CORRIDOR_ID, quorum: quorum(5, [W1, W1]) })).then(refused('invalid-command', /distinct/));
+    given(history(ev.created())).when(cmd('RecordWatcherQuorum', minute(20), { corridor_id: CORRIDOR_ID, quorum: quorum(5) })).then(refused('corridor-not-active', /no state channel/));
+  });
+});

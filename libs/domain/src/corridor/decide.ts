@@ -2,11 +2,11 @@ import { ProtocolError, makeTransitionEnvelope, type JsonValue, type TransitionE
 import { refuse } from '../shared/domain-error';
 import { requireSameId, requireText } from '../shared/fields';
 import { requireCommandTime } from '../shared/time';
-import { LIFECYCLE_COMMAND_KINDS, isLifecycleCommand, type CorridorCommand, type LifecycleCommand, type RecordCorridorTransition } from './commands';
+import { LIFECYCLE_COMMAND_KINDS, isLifecycleCommand, type CorridorCommand, type LifecycleCommand, type RecordCorridorTransition, type RecordWatcherQuorum } from './commands';
 import { CORRIDOR_EVENT_TYPES, LIFECYCLE_EVENT_TYPE, type CorridorEvent } from './events';
 import { checkAuthorization, checkEvidence } from './evidence';
 import type { LifecycleTable } from './lifecycle';
-import type { CorridorState } from './state';
+import type { CorridorState, WatcherQuorum } from './state';
 import { readTrustAnchors } from './trust-anchors';
 import type { TransitionKindRegistry } from './transition-kinds';
 
@@ -28,6 +28,7 @@ export function decideCorridor(command: CorridorCommand, state: CorridorState, r
   requireSameId(command.data?.corridor_id, corridorId, 'corridor_id');
   if (isLifecycleCommand(command)) return decideLifecycle(command, state, corridorId, at, rules.lifecycle);
   if (command.type === 'RecordCorridorTransition') return decideRecordTransition(command, state, corridorId, at, rules);
+  if (command.type === 'RecordWatcherQuorum') return decideWatcherQuorum(command, state, corridorId, at);
   return refuse('invalid-command', `unknown corridor command ${JSON.stringify((command as { type: unknown }).type)}`);
 }
 
@@ -78,4 +79,32 @@ function decideRecordTransition(
       data: { corridor_id: corridorId, at, ordinal: state.transitions_recorded + 1, transition: envelope },
     },
   ];
+}
+
+const HEX64 = /^[0-9a-f]{64}$/;
+
+function decideWatcherQuorum(command: RecordWatcherQuorum, state: CorridorState, corridorId: string, at: string): CorridorEvent[] {
+  if (state.agreement === null) refuse('corridor-not-active', `corridor ${corridorId} has no state channel yet (${state.lifecycle}); watchers attest its heads once it is active`);
+  const q = command.data.quorum as Partial<WatcherQuorum> | undefined;
+  if (!q || typeof q !== 'object') refuse('invalid-command', 'quorum must be an object');
+  const count = q.receipt_count;
+  if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 1) refuse('invalid-command', 'quorum.receipt_count must be a positive integer');
+  for (const f of ['final_state_root', 'mmr_root'] as const) if (typeof q[f] !== 'string' || !HEX64.test(q[f])) refuse('invalid-command', `quorum.${f} must be 64 lowercase hex`);
+  const required = q.required;
+  if (typeof required !== 'number' || !Number.isSafeInteger(required) || required < 1) refuse('invalid-command', 'quorum.required must be a positive integer');
+  const watchers = q.watchers;
+  const digests = q.attestation_digests;
+  if (!Array.isArray(watchers) || !watchers.every((w) => typeof w === 'string' && w.startsWith('did:key:')) || new Set(watchers).size !== watchers.length) {
+    refuse('invalid-command', 'quorum.watchers must be distinct did:keys');
+  }
+  if (watchers.length < required) refuse('invalid-command', `a quorum needs ${required} watchers, ${watchers.length} were given`);
+  if (!Array.isArray(digests) || digests.length !== watchers.length || !digests.every((d) => typeof d === 'string' && HEX64.test(d))) {
+    refuse('invalid-command', 'quorum.attestation_digests must hold one SHA-256 per watcher');
+  }
+  const previous = state.watcher_quorum;
+  if (previous && previous.receipt_count >= count) {
+    refuse('stale-quorum', `corridor ${corridorId} already reached watcher quorum at ${previous.receipt_count} receipts; finality only moves forward`);
+  }
+  const quorum: WatcherQuorum = { receipt_count: count, final_state_root: q.final_state_root!, mmr_root: q.mmr_root!, required, watchers: [...watchers], attestation_digests: [...digests] };
+  return [{ type: CORRIDOR_EVENT_TYPES.watcherQuorumReached, data: { corridor_id: corridorId, at, quorum } }];
 }

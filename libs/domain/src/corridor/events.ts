@@ -2,7 +2,7 @@ import type { TransitionEnvelope } from '@corridor/protocol';
 import type { DomainEvent } from '../shared/decider';
 import type { EvidenceRecord } from '../shared/credentials';
 import type { LifecycleKind } from './commands';
-import type { AgreementFacts, ForkPoint, ForkResolution, TrustAnchorRecord } from './state';
+import type { AgreementFacts, ForkPoint, ForkResolution, TrustAnchorRecord, WatcherQuorum } from './state';
 
 /** Stable event names of the corridor aggregate (they are hashed into receipts: never rename one). */
 export const CORRIDOR_EVENT_TYPES = {
@@ -15,6 +15,7 @@ export const CORRIDOR_EVENT_TYPES = {
   resumedFromSuspension: 'corridor.resumed-from-suspension.v1',
   deprecated: 'corridor.deprecated.v1',
   transitionRecorded: 'corridor.transition-recorded.v1',
+  watcherQuorumReached: 'corridor.watcher-quorum-reached.v1',
 } as const;
 
 /** The event each lifecycle kind emits. */
@@ -63,9 +64,17 @@ export interface TransitionRecordedData {
   transition: TransitionEnvelope;
 }
 
+/** A quorum of bonded watchers attested this head of the state channel (its finality is `watcher_quorum`). */
+export interface WatcherQuorumReachedData {
+  corridor_id: string;
+  at: string;
+  quorum: WatcherQuorum;
+}
+
 type LifecycleEventType = (typeof LIFECYCLE_EVENT_TYPE)[LifecycleKind];
 
 export type CorridorCreated = DomainEvent<typeof CORRIDOR_EVENT_TYPES.created, CorridorCreatedData>;
 export type CorridorLifecycleEvent = { [T in LifecycleEventType]: DomainEvent<T, LifecycleTransitionData> }[LifecycleEventType];
 export type CorridorTransitionRecorded = DomainEvent<typeof CORRIDOR_EVENT_TYPES.transitionRecorded, TransitionRecordedData>;
-export type CorridorEvent = CorridorCreated | CorridorLifecycleEvent | CorridorTransitionRecorded;
+export type CorridorWatcherQuorumReached = DomainEvent<typeof CORRIDOR_EVENT_TYPES.watcherQuorumReached, WatcherQuorumReachedData>;
+export type CorridorEvent = CorridorCreated | CorridorLifecycleEvent | CorridorTransitionRecorded | CorridorWatcherQuorumReached;

@@ -32,6 +32,7 @@ export const evolveCorridor = evolveWith<CorridorState, CorridorEvent>('corridor
   'corridor.resumed-from-halt.v1': applyLifecycle,
   'corridor.resumed-from-suspension.v1': applyLifecycle,
   'corridor.deprecated.v1': applyLifecycle,
+  'corridor.watcher-quorum-reached.v1': (state, { data }) => ({ ...state, updated_at: data.at, watcher_quorum: data.quorum }),
   'corridor.transition-recorded.v1': (state, { data }) => ({
     ...state,
     updated_at: data.at,

@@ -59,6 +59,18 @@ export interface CorridorState extends Versioned {
   open_fork: ForkPoint | null;
   /** Number of transitions recorded in the chain. */
   transitions_recorded: number;
+  /** The highest state-channel head a quorum of bonded watchers attested, once one has. */
+  watcher_quorum: WatcherQuorum | null;
+}
+
+/** A head of the state channel and the watchers whose attestations of it (or of a later head) made the quorum. */
+export interface WatcherQuorum {
+  receipt_count: number;
+  final_state_root: string;
+  mmr_root: string;
+  required: number;
+  watchers: string[];
+  attestation_digests: string[];
 }
 
 export function initialCorridorState(): CorridorState {
@@ -73,5 +85,6 @@ export function initialCorridorState(): CorridorState {
     agreement: null,
     open_fork: null,
     transitions_recorded: 0,
+    watcher_quorum: null,
   };
 }

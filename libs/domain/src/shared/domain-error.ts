@@ -52,7 +52,9 @@ export type DomainProblem =
   /** The ruling's appeal period is still running. */
   | 'appeal-period-running'
   /** Escrow is still held, so the dispute cannot close. */
-  | 'escrow-outstanding';
+  | 'escrow-outstanding'
+  /** Finality was already recorded at this head or a later one. */
+  | 'stale-quorum';
 
 /**
  * A refused command. Deciders throw it; nothing is appended. `reason` names the state the aggregate is in and

@@ -19,7 +19,7 @@ export type PostBond = DomainCommand<
 >;
 
 /** A checkpoint attestation the watcher gave for a corridor in scope. */
-export type RecordAttestation = DomainCommand<'RecordAttestation', { watcher_id: string; corridor_id: string; attestation_digest_sha256: string }>;
+export type RecordAttestation = DomainCommand<'RecordAttestation', { watcher_id: string; corridor_id: string; attestation_digest_sha256: string; attestation?: unknown }>;
 
 /**
  * Slashes the bond for a proven offence. For `equivocation` the evidence is the two conflicting watcher

@@ -1,3 +1,5 @@
+import { digestOf, type JsonObject } from '@corridor/protocol';
+import { verifyCredential } from '../shared/credentials';
 import { refuse } from '../shared/domain-error';
 import { formatAmount, parseAmount, requireCurrency } from '../shared/decimal';
 import { requireDidKey, requireDigest, requireOneOf, requireSameId, requireText } from '../shared/fields';
@@ -28,7 +30,8 @@ export function decideWatcherBond(command: WatcherBondCommand, state: WatcherBon
       const corridorId = requireText(command.data.corridor_id, 'corridor_id');
       if (!bond.corridor_ids.includes(corridorId)) refuse('out-of-scope', `corridor ${corridorId} is outside bond ${bond.bond_id}'s scope (${bond.corridor_ids.join(', ')})`);
       const digest = requireDigest(command.data.attestation_digest_sha256, 'attestation_digest_sha256');
-      return [{ type: E.attestationRecorded, data: { ...base(bond), corridor_id: corridorId, attestation_digest_sha256: digest, attestation_count: bond.attestation_count + 1 } }];
+      const attestation = command.data.attestation === undefined ? {} : { attestation: attestationMatching(command.data.attestation, digest, watcherId, corridorId) };
+      return [{ type: E.attestationRecorded, data: { ...base(bond), corridor_id: corridorId, attestation_digest_sha256: digest, attestation_count: bond.attestation_count + 1, ...attestation } }];
     }
     case 'SlashBond': {
       const bond = bondIn(['ACTIVE', 'SLASHED', 'UNBONDING'], 'slashing');
@@ -94,4 +97,13 @@ function post(command: PostBond, state: WatcherBondState, watcherId: string, at:
   scope.forEach((id, i) => requireText(id, `corridor_ids[${i}]`));
   if (new Set(scope).size !== scope.length) refuse('invalid-command', 'corridor_ids lists a corridor twice');
   return [{ type: E.posted, data: { watcher_id: watcherId, bond_id: bondId, at, amount, currency, corridor_ids: [...scope] } }];
+}
+
+/** A carried attestation must be the one the digest names, signed by this watcher, about this corridor. */
+function attestationMatching(value: unknown, digest: string, watcherId: string, corridorId: string): JsonObject {
+  const v = verifyCredential(value, 'attestation');
+  if (digestOf(v.credential) !== digest) refuse('invalid-evidence', 'attestation_digest_sha256 is not the SHA-256 of the attestation given');
+  if (!v.signers.includes(watcherId)) refuse('invalid-evidence', `the attestation is not signed by watcher ${watcherId}`);
+  if (v.subject.corridor_id !== corridorId) refuse('invalid-evidence', `the attestation is about corridor ${String(v.subject.corridor_id)}, not ${corridorId}`);
+  return v.credential;
 }

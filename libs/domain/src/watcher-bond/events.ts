@@ -1,3 +1,4 @@
+import type { JsonObject } from '@corridor/protocol';
 import type { DomainEvent } from '../shared/decider';
 import type { EvidenceRecord } from '../shared/credentials';
 import type { Offence } from './slashing';
@@ -29,6 +30,8 @@ export interface AttestationRecordedData {
   corridor_id: string;
   attestation_digest_sha256: string;
   attestation_count: number;
+  /** The attestation credential itself, when the node received it (read models count quorum from it). */
+  attestation?: JsonObject;
 }
 
 /** What proved the offence: the verified conflicting attestations, or the digest of an adjudicated bundle. */

@@ -1,4 +1,5 @@
 import { QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
+import type { JsonObject } from '@corridor/protocol';
 import { AggregateStore } from '../../aggregates/aggregate-store';
 import { ChainReader } from '../../chains/chain-reader';
 import { problem } from '../../http/problem';
@@ -25,6 +26,7 @@ export class GetCorridorHandler implements IQueryHandler<GetCorridorQuery> {
     };
     const s = view.state;
     const peering = await this.peering.peeringOf(corridorId);
+    const channelHead = view.stateChannel ? await head(stateChannelStream(corridorId)) : null;
     return {
       corridor_id: s.corridor_id,
       state: s.lifecycle,
@@ -35,9 +37,23 @@ export class GetCorridorHandler implements IQueryHandler<GetCorridorQuery> {
       agreement: s.agreement,
       open_fork: s.open_fork,
       transitions_recorded: s.transitions_recorded,
-      state_channel: view.stateChannel ? { ...view.stateChannel, head: await head(stateChannelStream(corridorId)) } : null,
+      state_channel: view.stateChannel ? { ...view.stateChannel, head: channelHead } : null,
       lifecycle_chain: await head(lifecycleStream(corridorId)),
       peering: peering ? this.peering.finality(peering) : null,
+      watcher_quorum: s.watcher_quorum,
+      finality: channelHead?.sequence == null ? null : finalityOf(channelHead.sequence + 1, s.watcher_quorum?.receipt_count, peering ? this.peering.finality(peering) : null),
     };
   }
+}
+
+/**
+ * The finality of the state channel's head on the ladder `proposed < receipt_signed < checkpoint_signed <
+ * watcher_quorum` (spec/peering.md §3, spec/watchers.md): a corridor kept alone is signed by its only signer.
+ */
+function finalityOf(size: number, quorumAt: number | undefined, peering: JsonObject | null): string {
+  if (quorumAt === size) return 'watcher_quorum';
+  if (!peering) return 'receipt_signed';
+  const cp = peering.checkpoint_signed as JsonObject | null;
+  if (cp && cp.receipt_count === size) return 'checkpoint_signed';
+  return peering.receipt_signed_up_to === size - 1 ? 'receipt_signed' : 'proposed';
 }

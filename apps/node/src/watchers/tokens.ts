@@ -1,0 +1,1 @@
+export const ATTESTATION_STORE = Symbol.for('corridor-ledger.AttestationStore');
