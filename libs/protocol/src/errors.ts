@@ -10,6 +10,7 @@ export type ProtocolErrorCode =
   | 'unsupported-value'
   | 'invalid-digest'
   | 'invalid-did-key'
+  | 'invalid-request-signature'
   | 'invalid-key'
   | 'invalid-envelope'
   | 'invalid-receipt'

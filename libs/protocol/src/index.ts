@@ -17,3 +17,4 @@ export * from './schemas/validate';
 export * from './corridor';
 export * from './chain';
 export * from './watchers';
+export * from './auth/request-signature';
