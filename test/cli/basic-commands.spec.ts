@@ -80,6 +80,11 @@ describe('corridor keys / vc', () => {
     expect(statSync(keyFile).mode & 0o777).toBe(0o600);
     // Refuses to overwrite an existing key.
     expect((await runCli(['keys', 'new', '--out', keyFile])).code).toBe(2);
+    // `keys did` prints the bare did:key (for shell variables); a file that is no JWK is a problem, exit 2.
+    const did = await runCli(['keys', 'did', keyFile]);
+    expect(did.code).toBe(0);
+    expect(did.stdout).toBe(`${made.json().did}\n`);
+    expect((await runCli(['keys', 'did', writeTemp(dir, 'not-a-key.json', { kty: 'RSA' })])).code).toBe(2);
 
     const docFile = writeTemp(dir, 'doc.json', { id: 'urn:example:1', hello: 'world' });
     const signed = await runCli(['vc', 'sign', '--key', keyFile, docFile]);

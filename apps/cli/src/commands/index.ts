@@ -3,7 +3,7 @@ import { CHAIN_COMMANDS } from './chain';
 import type { Command } from './command';
 import { exampleCorridorCommand } from './example';
 import { EXPORT_COMMANDS } from './export';
-import { keysNewCommand } from './keys';
+import { keysDidCommand, keysNewCommand } from './keys';
 import { MMR_COMMANDS } from './mmr';
 import { REPLAY_COMMANDS } from './replay';
 import { vcSignCommand, vcVerifyCommand } from './vc';
@@ -13,6 +13,7 @@ export const COMMANDS: Command[] = [
   canonCommand,
   digestCommand,
   keysNewCommand,
+  keysDidCommand,
   vcSignCommand,
   vcVerifyCommand,
   ...MMR_COMMANDS,

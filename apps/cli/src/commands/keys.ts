@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { Ed25519KeyPair } from '@corridor/protocol';
-import { printJson } from '../cli-io';
+import { printJson, readJson } from '../cli-io';
+import { CliProblem } from '../cli-problem';
 import type { Command } from './command';
 
 export const keysNewCommand: Command = {
@@ -18,6 +19,27 @@ export const keysNewCommand: Command = {
     } else {
       printJson(io, { did: key.did, verificationMethod: key.verificationMethod, jwk: key.toJwk({ includePrivate: true }) });
     }
+    return 0;
+  },
+};
+
+/** The bare did:key of a JWK file — the one command whose output is not JSON, so shells can capture it. */
+export const keysDidCommand: Command = {
+  words: ['keys', 'did'],
+  usage: 'corridor keys did FILE',
+  summary: "print the did:key of a JWK file, alone on its line (for shell variables)",
+  options: {},
+  async run({ positionals }, io) {
+    const file = positionals[0];
+    if (!file) throw new CliProblem('usage', 'Invalid command line', 'a JWK FILE is required');
+    let key: Ed25519KeyPair;
+    try {
+      key = Ed25519KeyPair.fromJwk(await readJson(io, file));
+    } catch (e) {
+      if (e instanceof CliProblem) throw e;
+      throw new CliProblem('invalid-key', 'Invalid key', `${file} does not hold an Ed25519 JWK: ${(e as Error).message}`);
+    }
+    io.stdout(`${key.did}\n`);
     return 0;
   },
 };
