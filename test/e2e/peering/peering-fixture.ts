@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+import { runCli, tempDir } from '../../support/cli-harness';
 import { canonicalize } from '@corridor/protocol';
 import { buildExampleCorridor, type ExampleCorridor } from '../../support/example-corridor';
 import { waitFor } from '../../support/infra';
@@ -89,4 +91,18 @@ function summary(c: any) {
 export async function stopPair(pair: CorridorPair | undefined): Promise<void> {
   if (!pair) return;
   await Promise.allSettled([pair.pk.stop(), pair.ae.stop()]);
+}
+
+/**
+ * The auditor's check of the shared chain as a node serves it: `corridor export` writes the bundle (receipts with
+ * every co-signature), `corridor chain verify --bundle` verifies it offline. Returns the verification report.
+ */
+export async function verifyWithCli(node: NodeProcess, corridorId: string): Promise<any> {
+  const dir = tempDir('corridor-peering-');
+  const bundle = join(dir, 'bundle.json');
+  const exported = await runCli(['export', '--node', node.url, '--corridor', corridorId, '--out', bundle]);
+  if (exported.code !== 0) throw new Error(`corridor export answered ${exported.code}: ${exported.stderr}`);
+  const verified = await runCli(['chain', 'verify', '--bundle', bundle, '--enforce-receipt-threshold']);
+  if (verified.code !== 0) throw new Error(`corridor chain verify answered ${verified.code}: ${verified.stdout} ${verified.stderr}`);
+  return verified.json();
 }

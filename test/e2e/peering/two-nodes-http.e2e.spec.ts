@@ -4,7 +4,7 @@
  * same chain byte for byte, every receipt co-signed by both zones, and co-signed checkpoints.
  */
 import { computeNextRoot, verifyProofs } from '@corridor/protocol';
-import { activateOnBoth, converged, record, startPair, stopPair, type CorridorPair } from './peering-fixture';
+import { activateOnBoth, converged, verifyWithCli, record, startPair, stopPair, type CorridorPair } from './peering-fixture';
 
 jest.setTimeout(240_000);
 
@@ -38,6 +38,13 @@ describe('two nodes share a corridor over HTTP', () => {
     const total = 100 + 100 + 50 + 10;
     const result = await converged(pair, total);
     expect(result.aeReceipts).toEqual(result.pkReceipts); // byte for byte, proofs included
+    // The auditor's offline check passes on each node's export: every receipt signed by both zones (2-of-2).
+    for (const node of [pair.pk, pair.ae]) {
+      const report = await verifyWithCli(node, pair.corridorId);
+      expect(report.valid).toBe(true);
+      expect(report.receipt_count).toBe(total);
+      expect(report.mmr.root).toBe(result.pkCorridor.state_channel.head.mmr.root);
+    }
     expect(result.pkCorridor.state_channel.head.mmr.root).toBe(result.aeCorridor.state_channel.head.mmr.root);
     expect(result.pkCorridor.state_channel.head.next_root).toBe(result.aeCorridor.state_channel.head.next_root);
 

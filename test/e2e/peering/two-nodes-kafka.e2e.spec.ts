@@ -6,7 +6,7 @@
  */
 import { computeNextRoot, verifyProofs } from '@corridor/protocol';
 import { sleep, startKafkaBroker, type KafkaBroker } from '../../support/infra';
-import { activateOnBoth, converged, record, startPair, stopPair, type CorridorPair } from './peering-fixture';
+import { activateOnBoth, converged, verifyWithCli, record, startPair, stopPair, type CorridorPair } from './peering-fixture';
 
 jest.setTimeout(420_000);
 
@@ -65,6 +65,13 @@ describe('two nodes share a corridor over Kafka', () => {
 
     const result = await converged(pair, 1000, 240_000);
     expect(result.aeReceipts).toEqual(result.pkReceipts);
+    // The auditor's offline check passes on each node's export: every receipt signed by both zones (2-of-2).
+    for (const node of [pair.pk, pair.ae]) {
+      const report = await verifyWithCli(node, pair.corridorId);
+      expect(report.valid).toBe(true);
+      expect(report.receipt_count).toBe(1000);
+      expect(report.mmr.root).toBe(result.pkCorridor.state_channel.head.mmr.root);
+    }
     expect(result.pkCorridor.state_channel.head.mmr.root).toBe(result.aeCorridor.state_channel.head.mmr.root);
     const receipts = result.pkReceipts.map((t) => JSON.parse(t));
     receipts.forEach((r, i) => {
