@@ -12,7 +12,7 @@ describe('the domain event registry', () => {
       expect(type).toMatch(EVENT_NAME_SYNTAX);
       expect(type.startsWith(`${aggregate}.`)).toBe(true);
     }
-    expect(EVENT_REGISTRY.size).toBe(10 + 10 + 7 + 14);
+    expect(EVENT_REGISTRY.size).toBe(11 + 10 + 7 + 14);
   });
 
   it('names the aggregate of an event, and nothing for an unknown name', () => {

@@ -53,7 +53,10 @@ export type RecordCorridorTransition = DomainCommand<'RecordCorridorTransition',
  */
 export type RecordWatcherQuorum = DomainCommand<'RecordWatcherQuorum', { corridor_id: string; quorum: unknown }>;
 
-export type CorridorCommand = CreateCorridor | LifecycleCommand | RecordCorridorTransition | RecordWatcherQuorum;
+/** Replaces a zone's signing key from a state-channel sequence; evidence: one MSEZCorridorKeyRotationCredential. */
+export type RotateSignerKey = DomainCommand<'RotateSignerKey', { corridor_id: string; evidence?: unknown[] }>;
+
+export type CorridorCommand = CreateCorridor | LifecycleCommand | RecordCorridorTransition | RecordWatcherQuorum | RotateSignerKey;
 
 export function isLifecycleCommand(command: CorridorCommand): command is LifecycleCommand {
   return Object.prototype.hasOwnProperty.call(LIFECYCLE_COMMAND_KINDS, command.type);

@@ -45,6 +45,7 @@ describe('corridor rehydration', () => {
       open_fork: null,
       transitions_recorded: 4,
       watcher_quorum: null,
+      key_rotations: [],
     });
   });
 

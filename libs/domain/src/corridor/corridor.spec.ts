@@ -8,7 +8,7 @@ import {
   makeTransitionEnvelope,
   type JsonObject,
 } from '@corridor/protocol';
-import { refused, specFor, tamperSignature, issueCredential } from '../testing';
+import { refused, specFor, tamperSignature, issueCredential, testKey } from '../testing';
 import {
   CORRIDOR_ID,
   FORK,
@@ -527,5 +527,69 @@ describe('RecordWatcherQuorum', () => {
     given(ACTIVE_CORRIDOR).when(cmd('RecordWatcherQuorum', minute(20), { corridor_id: CORRIDOR_ID, quorum: quorum(5, [W1]) })).then(refused('invalid-command', /needs 2 watchers, 1 were given/));
     given(ACTIVE_CORRIDOR).when(cmd('RecordWatcherQuorum', minute(20), { corridor_id: CORRIDOR_ID, quorum: quorum(5, [W1, W1]) })).then(refused('invalid-command', /distinct/));
     given(history(ev.created())).when(cmd('RecordWatcherQuorum', minute(20), { corridor_id: CORRIDOR_ID, quorum: quorum(5) })).then(refused('corridor-not-active', /no state channel/));
+  });
+});
+
+describe('RotateSignerKey: a zone key replaced from a sequence of the state channel', () => {
+  const newKeyA = testKey('zone authority A, rotated');
+  const rotationVc = (signers = [newKeyA, zoneA], from = 0, previous = zoneA.did) =>
+    issueCredential({
+      types: ['MSEZCorridorKeyRotationCredential'],
+      subject: { corridor_id: CORRIDOR_ID, previous_key: previous, new_key: newKeyA.did, effective_from_sequence: from },
+      signers,
+    });
+  const rotate = (vc: JsonObject, at = minute(60)) => cmd('RotateSignerKey', at, { corridor_id: CORRIDOR_ID, evidence: [vc] });
+  const roles = ['zone_authority', 'corridor_agreement', 'corridor_definition'];
+  const rotated = (vc: JsonObject, signers: string[], reason: string, at = minute(60)) => ({
+    type: 'corridor.signer-key-rotated.v1',
+    data: {
+      corridor_id: CORRIDOR_ID,
+      at,
+      rotation: { previous_key: zoneA.did, new_key: newKeyA.did, effective_from_sequence: 0, roles, reason },
+      evidence: [evidenceOf(vc, signers)],
+    },
+  });
+
+  it('a planned rotation, signed by the previous and the new key, may happen while ACTIVE', () => {
+    const vc = rotationVc();
+    given(ACTIVE).when(rotate(vc)).then([rotated(vc, [newKeyA.did, zoneA.did], 'planned')] as CorridorEvent[]);
+  });
+
+  it('the new key takes over the previous key as trust anchor: it authorizes, the previous key no longer does', () => {
+    const vc = rotationVc();
+    const after = history(...ACTIVE, rotated(vc, [newKeyA.did, zoneA.did], 'planned'));
+    const suspendBy = (signer: typeof zoneA) => cmd('SuspendCorridor', minute(62), { corridor_id: CORRIDOR_ID, authorization: lifecycleAuthorization('ACTIVE', 'SUSPENDED', minute(61), signer) });
+    given(after).when(suspendBy(zoneA)).then(refused('unauthorized', /none of whom is a zone_authority/));
+    const state = given(after).when(suspendBy(newKeyA)).then([
+      {
+        type: 'corridor.suspended.v1',
+        data: {
+          corridor_id: CORRIDOR_ID,
+          at: minute(62),
+          transition: 'suspend',
+          from_state: 'ACTIVE',
+          to_state: 'SUSPENDED',
+          evidence: [],
+          authorization: evidenceOf(lifecycleAuthorization('ACTIVE', 'SUSPENDED', minute(61), newKeyA), [newKeyA.did]),
+          facts: {},
+        },
+      },
+    ] as CorridorEvent[]);
+    expect(state.key_rotations).toEqual([{ previous_key: zoneA.did, new_key: newKeyA.did, effective_from_sequence: 0, roles, reason: 'planned' }]);
+  });
+
+  it('a compromised key: another zone authority signs with the new key, and only once the corridor is stopped (halt, rotate, resume)', () => {
+    const vc = rotationVc([newKeyA, zoneB]);
+    given(ACTIVE).when(rotate(vc)).then(refused('transition-not-allowed', /needs the corridor SUSPENDED or HALTED first/));
+    given(SUSPENDED).when(rotate(vc)).then([rotated(vc, [newKeyA.did, zoneB.did], 'compromise')] as CorridorEvent[]);
+    given(HALTED).when(rotate(vc)).then([rotated(vc, [newKeyA.did, zoneB.did], 'compromise')] as CorridorEvent[]);
+  });
+
+  it('refuses a rotation the new key did not sign, one no authority signed, a key not in the corridor, and a sequence already signed', () => {
+    given(ACTIVE).when(rotate(rotationVc([zoneA]))).then(refused('invalid-evidence', /signed by the new key/));
+    given(ACTIVE).when(rotate(rotationVc([newKeyA, outsider]))).then(refused('unauthorized', /previous key .* or by another zone_authority/));
+    given(ACTIVE).when(rotate(rotationVc([newKeyA, outsider], 0, outsider.did))).then(refused('invalid-evidence', /not a current key/));
+    const withReceipt = history(...ACTIVE, { type: 'corridor.transition-recorded.v1', data: { corridor_id: CORRIDOR_ID, at: minute(40), ordinal: 1, transition: makeTransitionEnvelope({ kind: 'trade.invoice.issued.v1', payload: {} }) } });
+    given(withReceipt).when(rotate(rotationVc([newKeyA, zoneA], 0))).then(refused('invalid-evidence', /effective_from_sequence must be an integer ≥ 1/));
   });
 });

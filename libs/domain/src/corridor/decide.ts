@@ -2,9 +2,10 @@ import { ProtocolError, makeTransitionEnvelope, type JsonValue, type TransitionE
 import { refuse } from '../shared/domain-error';
 import { requireSameId, requireText } from '../shared/fields';
 import { requireCommandTime } from '../shared/time';
-import { LIFECYCLE_COMMAND_KINDS, isLifecycleCommand, type CorridorCommand, type LifecycleCommand, type RecordCorridorTransition, type RecordWatcherQuorum } from './commands';
+import { LIFECYCLE_COMMAND_KINDS, isLifecycleCommand, type CorridorCommand, type LifecycleCommand, type RecordCorridorTransition, type RecordWatcherQuorum, type RotateSignerKey } from './commands';
 import { CORRIDOR_EVENT_TYPES, LIFECYCLE_EVENT_TYPE, type CorridorEvent } from './events';
 import { checkAuthorization, checkEvidence } from './evidence';
+import { checkKeyRotation, KEY_ROTATION_CREDENTIAL } from './key-rotation';
 import type { LifecycleTable } from './lifecycle';
 import type { CorridorState, WatcherQuorum } from './state';
 import { readTrustAnchors } from './trust-anchors';
@@ -29,6 +30,7 @@ export function decideCorridor(command: CorridorCommand, state: CorridorState, r
   if (isLifecycleCommand(command)) return decideLifecycle(command, state, corridorId, at, rules.lifecycle);
   if (command.type === 'RecordCorridorTransition') return decideRecordTransition(command, state, corridorId, at, rules);
   if (command.type === 'RecordWatcherQuorum') return decideWatcherQuorum(command, state, corridorId, at);
+  if (command.type === 'RotateSignerKey') return decideKeyRotation(command, state, corridorId, at);
   return refuse('invalid-command', `unknown corridor command ${JSON.stringify((command as { type: unknown }).type)}`);
 }
 
@@ -107,4 +109,13 @@ function decideWatcherQuorum(command: RecordWatcherQuorum, state: CorridorState,
   }
   const quorum: WatcherQuorum = { receipt_count: count, final_state_root: q.final_state_root!, mmr_root: q.mmr_root!, required, watchers: [...watchers], attestation_digests: [...digests] };
   return [{ type: CORRIDOR_EVENT_TYPES.watcherQuorumReached, data: { corridor_id: corridorId, at, quorum } }];
+}
+
+function decideKeyRotation(command: RotateSignerKey, state: CorridorState, corridorId: string, at: string): CorridorEvent[] {
+  if (state.agreement === null) refuse('corridor-not-active', `corridor ${corridorId} is ${state.lifecycle}: keys are rotated once the corridor is active`);
+  if (state.lifecycle === 'DEPRECATED') refuse('transition-not-allowed', `corridor ${corridorId} is DEPRECATED`);
+  const evidence = command.data.evidence;
+  if (!Array.isArray(evidence) || evidence.length !== 1) refuse('evidence-missing', `a key rotation needs exactly one ${KEY_ROTATION_CREDENTIAL} as evidence`);
+  const { rotation, evidence: record } = checkKeyRotation(evidence[0], state, corridorId, state.transitions_recorded);
+  return [{ type: CORRIDOR_EVENT_TYPES.signerKeyRotated, data: { corridor_id: corridorId, at, rotation, evidence: [record] } }];
 }

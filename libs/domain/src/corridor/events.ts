@@ -2,7 +2,7 @@ import type { TransitionEnvelope } from '@corridor/protocol';
 import type { DomainEvent } from '../shared/decider';
 import type { EvidenceRecord } from '../shared/credentials';
 import type { LifecycleKind } from './commands';
-import type { AgreementFacts, ForkPoint, ForkResolution, TrustAnchorRecord, WatcherQuorum } from './state';
+import type { AgreementFacts, ForkPoint, ForkResolution, KeyRotation, TrustAnchorRecord, WatcherQuorum } from './state';
 
 /** Stable event names of the corridor aggregate (they are hashed into receipts: never rename one). */
 export const CORRIDOR_EVENT_TYPES = {
@@ -16,6 +16,7 @@ export const CORRIDOR_EVENT_TYPES = {
   deprecated: 'corridor.deprecated.v1',
   transitionRecorded: 'corridor.transition-recorded.v1',
   watcherQuorumReached: 'corridor.watcher-quorum-reached.v1',
+  signerKeyRotated: 'corridor.signer-key-rotated.v1',
 } as const;
 
 /** The event each lifecycle kind emits. */
@@ -71,10 +72,19 @@ export interface WatcherQuorumReachedData {
   quorum: WatcherQuorum;
 }
 
+/** A zone's signing key replaced from a sequence of the state channel. */
+export interface SignerKeyRotatedData {
+  corridor_id: string;
+  at: string;
+  rotation: KeyRotation;
+  evidence: EvidenceRecord[];
+}
+
 type LifecycleEventType = (typeof LIFECYCLE_EVENT_TYPE)[LifecycleKind];
 
 export type CorridorCreated = DomainEvent<typeof CORRIDOR_EVENT_TYPES.created, CorridorCreatedData>;
 export type CorridorLifecycleEvent = { [T in LifecycleEventType]: DomainEvent<T, LifecycleTransitionData> }[LifecycleEventType];
 export type CorridorTransitionRecorded = DomainEvent<typeof CORRIDOR_EVENT_TYPES.transitionRecorded, TransitionRecordedData>;
 export type CorridorWatcherQuorumReached = DomainEvent<typeof CORRIDOR_EVENT_TYPES.watcherQuorumReached, WatcherQuorumReachedData>;
-export type CorridorEvent = CorridorCreated | CorridorLifecycleEvent | CorridorTransitionRecorded | CorridorWatcherQuorumReached;
+export type CorridorSignerKeyRotated = DomainEvent<typeof CORRIDOR_EVENT_TYPES.signerKeyRotated, SignerKeyRotatedData>;
+export type CorridorEvent = CorridorCreated | CorridorLifecycleEvent | CorridorTransitionRecorded | CorridorWatcherQuorumReached | CorridorSignerKeyRotated;

@@ -32,6 +32,13 @@ export const evolveCorridor = evolveWith<CorridorState, CorridorEvent>('corridor
   'corridor.resumed-from-halt.v1': applyLifecycle,
   'corridor.resumed-from-suspension.v1': applyLifecycle,
   'corridor.deprecated.v1': applyLifecycle,
+  'corridor.signer-key-rotated.v1': (state, { data }) => ({
+    ...state,
+    updated_at: data.at,
+    key_rotations: [...state.key_rotations, data.rotation],
+    // The new key takes over the previous key's roles (authorizations); the previous key is no longer an anchor.
+    trust_anchors: state.trust_anchors.map((a) => (a.did === data.rotation.previous_key ? { did: data.rotation.new_key, allowed_attestations: [...data.rotation.roles] } : a)),
+  }),
   'corridor.watcher-quorum-reached.v1': (state, { data }) => ({ ...state, updated_at: data.at, watcher_quorum: data.quorum }),
   'corridor.transition-recorded.v1': (state, { data }) => ({
     ...state,

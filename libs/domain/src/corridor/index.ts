@@ -8,3 +8,4 @@ export * from './evidence';
 export { decideCorridor, type CorridorRules } from './decide';
 export { evolveCorridor } from './evolve';
 export { corridorDecider } from './decider';
+export * from './key-rotation';

@@ -61,6 +61,18 @@ export interface CorridorState extends Versioned {
   transitions_recorded: number;
   /** The highest state-channel head a quorum of bonded watchers attested, once one has. */
   watcher_quorum: WatcherQuorum | null;
+  /** Signing keys replaced, in order (the previous key stays valid for what it signed before). */
+  key_rotations: KeyRotation[];
+}
+
+export interface KeyRotation {
+  previous_key: string;
+  new_key: string;
+  /** The first state-channel sequence the new key signs. */
+  effective_from_sequence: number;
+  /** The trust-anchor roles the new key took over. */
+  roles: string[];
+  reason: string;
 }
 
 /** A head of the state channel and the watchers whose attestations of it (or of a later head) made the quorum. */
@@ -86,5 +98,6 @@ export function initialCorridorState(): CorridorState {
     open_fork: null,
     transitions_recorded: 0,
     watcher_quorum: null,
+    key_rotations: [],
   };
 }
