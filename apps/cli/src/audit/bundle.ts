@@ -2,12 +2,15 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { CORRIDOR_EVENTS } from '@corridor/compliance';
 import {
+  baseDid,
   canonicalize,
   DEFAULT_TRANSITION_RULESET,
   DEFAULT_VERIFICATION_RULESET,
   isJsonObject,
   parseJsonText,
+  verifyProofs,
   type CorridorModule,
+  type KeyRotationRecord,
   type JsonObject,
   type JsonValue,
 } from '@corridor/protocol';
@@ -24,6 +27,7 @@ export const DEFINITION_CREDENTIAL = 'MSEZCorridorDefinitionCredential';
 export const AGREEMENT_CREDENTIAL = 'MSEZCorridorAgreementCredential';
 export const FORK_ALARM_CREDENTIAL = 'MSEZCorridorForkAlarmCredential';
 export const FORK_RESOLUTION_CREDENTIAL = 'MSEZCorridorForkResolutionCredential';
+export const KEY_ROTATION_CREDENTIAL = 'MSEZCorridorKeyRotationCredential';
 
 export const LIFECYCLE_RECEIPT_TYPE = 'MSEZCorridorLifecycleReceipt';
 export const LIFECYCLE_GENESIS_TAG = 'msez.corridor.lifecycle.genesis.v1';
@@ -121,6 +125,8 @@ export interface LifecycleRecord {
   agreementSetSha256: string | null;
   forkAlarms: JsonObject[];
   forkResolutions: JsonObject[];
+  /** Signing keys rotated (corridor.signer-key-rotated.v1), whose credential names them and the new key signed. */
+  keyRotations: KeyRotationRecord[];
   state: string | null;
 }
 
@@ -130,7 +136,7 @@ export interface LifecycleRecord {
  * fork resolution. Tolerant: whatever is malformed is skipped (the chain's own verification reports it).
  */
 export function lifecycleRecord(receipts: readonly unknown[]): LifecycleRecord {
-  const out: LifecycleRecord = { trustAnchors: null, definition: null, agreements: null, agreementSetSha256: null, forkAlarms: [], forkResolutions: [], state: null };
+  const out: LifecycleRecord = { trustAnchors: null, definition: null, agreements: null, agreementSetSha256: null, forkAlarms: [], forkResolutions: [], keyRotations: [], state: null };
   for (const r of receipts) {
     if (!isJsonObject(r) || !isJsonObject(r.transition)) continue;
     const kind = r.transition.kind;
@@ -164,11 +170,30 @@ export function lifecycleRecord(receipts: readonly unknown[]): LifecycleRecord {
       case CORRIDOR_EVENTS.resumedFromHalt:
         out.forkResolutions.push(...ofType(FORK_RESOLUTION_CREDENTIAL));
         break;
+      case CORRIDOR_EVENTS.signerKeyRotated: {
+        const rotation = keyRotationOf(p.rotation, ofType(KEY_ROTATION_CREDENTIAL)[0]);
+        if (rotation) out.keyRotations.push(rotation);
+        break;
+      }
       default:
         break;
     }
   }
   return out;
+}
+
+/**
+ * A recorded rotation counts only when its credential states the same keys and sequence and carries a valid proof
+ * by the new key (the node checked the rest when it recorded it; the lifecycle receipt is signed by the node).
+ */
+function keyRotationOf(rotation: unknown, credential: JsonObject | undefined): KeyRotationRecord | undefined {
+  if (!isJsonObject(rotation) || !credential || !isJsonObject(credential.credentialSubject)) return undefined;
+  const { previous_key, new_key, effective_from_sequence } = rotation;
+  const s = credential.credentialSubject;
+  if (typeof previous_key !== 'string' || typeof new_key !== 'string' || typeof effective_from_sequence !== 'number') return undefined;
+  if (s.previous_key !== previous_key || s.new_key !== new_key || s.effective_from_sequence !== effective_from_sequence) return undefined;
+  if (!verifyProofs(credential).some((r) => r.ok && baseDid(r.verificationMethod) === new_key)) return undefined;
+  return { previous_key, new_key, effective_from_sequence };
 }
 
 /** The trust-anchors document of the corridor module (`trust-anchors.yaml`), from the anchors it was created with. */

@@ -11,6 +11,7 @@ import {
   verifiedSigners,
   verifyCheckpointAgainstChain,
   verifyCorridorChain,
+  type KeyRotationRecord,
   type ChainExpectations,
   type ChainOptions,
   type ChainVerification,
@@ -106,6 +107,7 @@ export async function verifyBundle(bundle: Bundle, options: BundleVerifyOptions,
     enforceReceiptThreshold: options.enforceReceiptThreshold === true,
     requireSignedForkResolutions: options.requireSignedForkResolutions === true,
     forkResolutions: bundle.fork_resolutions.map((value, i) => ({ path: `#/fork_resolutions/${i}`, value })),
+    keyRotations: rec.keyRotations,
   };
   let verification: ChainVerification;
   let base: JsonObject;
@@ -223,13 +225,24 @@ function checkCheckpoints(
   return out;
 }
 
+/** The participants' roles as the keys valid at `sequence` hold them: a rotated-in key holds the role of the key it replaced. */
+function rolesAtSequence(roleByDid: Record<string, string>, rotations: readonly KeyRotationRecord[], sequence: number): Record<string, string> {
+  const out = { ...roleByDid };
+  for (const r of rotations) {
+    if (sequence < r.effective_from_sequence || out[r.previous_key] === undefined) continue;
+    out[r.new_key] = out[r.previous_key]!;
+    delete out[r.previous_key];
+  }
+  return out;
+}
+
 /** One checkpoint against a chain (or chain prefix): the verifier's checks, and signed by the bundle's node. */
 function checkOne(ck: JsonObject, path: string, against: CorridorChainResult | null, bundle: Bundle, expected: ChainExpectations | null, options: BundleVerifyOptions): CheckpointOutcome {
   const count = typeof ck.receipt_count === 'number' && Number.isSafeInteger(ck.receipt_count) ? ck.receipt_count : null;
   if (!against) return { receipt_count: count, valid: false, signers: [], errors: [{ check: 'chain', message: `the state channel does not verify, so ${path} cannot be checked against it`, path }] };
   const cv = verifyCheckpointAgainstChain({ path, value: ck }, against, {
     signingThresholds: options.enforceReceiptThreshold && expected ? expected.checkpoint_signing_thresholds : undefined,
-    roleByDid: expected?.role_by_did,
+    roleByDid: rolesAtSequence(expected?.role_by_did ?? {}, lifecycleRecord(bundle.lifecycle.receipts).keyRotations, (count ?? 1) - 1),
   });
   const errors: CheckpointOutcome['errors'] = cv.errors.map((e) => ({ check: e.check, message: `${e.message}: ${path}`, path }));
   if (cv.signers.length > 0 && !cv.signers.includes(baseDid(bundle.node.did))) {

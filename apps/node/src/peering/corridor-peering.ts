@@ -1,3 +1,4 @@
+import { corridor as corridorDomain } from '@corridor/domain';
 import { isJsonObject, type JsonObject } from '@corridor/protocol';
 import { stateChannelStream, type CorridorView } from '../corridors/corridor-aggregate';
 
@@ -13,6 +14,10 @@ export interface CorridorPeering {
   readonly signers: readonly string[];
   /** The other nodes of the corridor. */
   readonly peers: readonly string[];
+  /** The key that signed (or signs) for a participant at a sequence, after key rotations (spec/security.md §Keys). */
+  keyAt(participantKey: string, sequence: number): string;
+  /** Every key a participant has had, the current one last. */
+  keysOf(participantKey: string): string[];
 }
 
 /**
@@ -33,11 +38,39 @@ export function corridorPeering(view: CorridorView, self: string): CorridorPeeri
       if (isJsonObject(p) && typeof p.id === 'string' && typeof p.role === 'string' && roles.has(p.role)) signers.add(p.id);
     }
   }
-  if (!sequencer || !signers.has(self)) return null;
-  signers.add(sequencer);
-  const all = [...signers].sort();
-  return { corridorId, stream: stateChannelStream(corridorId), self, sequencer, isSequencer: sequencer === self, signers: all, peers: all.filter((d) => d !== self) };
+  if (!sequencer) return null;
+  // The agreement names the original keys; rotations replace them from a sequence on.
+  const rotations = view.state.key_rotations;
+  const current = (did: string) => keyAtSequence(rotations, did, Number.MAX_SAFE_INTEGER);
+  const original = [...signers, sequencer];
+  const all = [...new Set(original.map(current))].sort();
+  if (!all.includes(self)) return null;
+  return {
+    corridorId,
+    stream: stateChannelStream(corridorId),
+    self,
+    sequencer: current(sequencer),
+    isSequencer: current(sequencer) === self,
+    signers: all,
+    peers: all.filter((d) => d !== self),
+    keyAt: (key, sequence) => keyAtSequence(rotations, originalKey(rotations, key), sequence),
+    keysOf: (key) => {
+      const keys = [originalKey(rotations, key)];
+      for (const r of rotations) if (r.previous_key === keys[keys.length - 1]) keys.push(r.new_key);
+      return keys;
+    },
+  };
 }
+
+/**
+ * Whether `self` is a key the corridor has rotated away from: such a node must not sign for the corridor any more
+ * (it is restarted with the new key).
+ */
+export function isRetiredKey(view: CorridorView, self: string): boolean {
+  return view.state.key_rotations.some((r) => r.previous_key === self);
+}
+
+const { keyAtSequence, originalKey } = corridorDomain;
 
 /** Roles whose participants sign receipts: the receipt-signing thresholds', else the activation thresholds'. */
 function receiptRoles(subject: JsonObject, channel: JsonObject): string[] {

@@ -31,7 +31,8 @@ import { ChainReader } from '../chains/chain-reader';
 import type { NodeConfig } from '../config/node-config';
 import { CorridorAggregate, lifecycleStream, type CorridorView } from '../corridors/corridor-aggregate';
 import { NODE_CONFIG, NODE_KEY, PEERING_STORE } from '../infrastructure/tokens';
-import { corridorPeering, type CorridorPeering } from './corridor-peering';
+import { corridorPeering, isRetiredKey, type CorridorPeering } from './corridor-peering';
+import { problem } from '../http/problem';
 import { PeerCatchUp } from './peer-catch-up';
 import { PEER_TRANSPORT } from './peer-transport.provider';
 import type { PeeringStore } from './peering.store';
@@ -113,10 +114,22 @@ export class PeeringService implements OnApplicationBootstrap, OnApplicationShut
     return corridorPeering(await this.store.load(this.corridors, corridorId), this.key.did);
   }
 
+  /**
+   * Refuses to sign for a corridor whose key this node's key was rotated away from: from the rotation's sequence
+   * only the new key signs, so the node must be restarted with it (spec/security.md §Keys).
+   */
+  async requireCurrentKey(corridorId: string): Promise<void> {
+    const view = await this.store.load(this.corridors, corridorId);
+    if (isRetiredKey(view, this.key.did)) {
+      const r = view.state.key_rotations.find((k) => k.previous_key === this.key.did)!;
+      throw problem.conflict('signing-key-retired', 'Signing key retired', `this node's key ${this.key.did} was rotated to ${r.new_key} for corridor ${corridorId} from sequence ${r.effective_from_sequence}: restart the node with the new key (CORRIDOR_NODE_KEY)`);
+    }
+  }
+
   /** Finality facts of a shared corridor for its readers (GET /corridors/{id}). */
   finality(p: CorridorPeering): JsonObject {
     const cosigners = p.signers.filter((s) => s !== p.sequencer);
-    const signedUpTo = cosigners.length === 0 ? null : Math.min(...cosigners.map((s) => this.peeringStore.cosignedUpTo(p.stream, s)));
+    const signedUpTo = cosigners.length === 0 ? null : Math.min(...cosigners.map((s) => this.peeringStore.cosignedUpToAny(p.stream, p.keysOf(s))));
     const cp = this.peeringStore.latestCheckpoint(p.stream, p.signers.length);
     return {
       sequencer: p.sequencer,
@@ -135,6 +148,9 @@ export class PeeringService implements OnApplicationBootstrap, OnApplicationShut
     const at = this.clock.nowUtc();
     const { events } = await this.store.dryRun(this.corridors, p.corridorId, { type: 'RecordCorridorTransition', at, data: { corridor_id: p.corridorId, transition } });
     const envelope = (events[0]!.data as unknown as corridorDomain.TransitionRecordedData).transition;
+    // The same transition still waiting for its receipt is the same proposal (a client or process-manager retry).
+    const pending = this.peeringStore.pendingProposalOf(p.corridorId, digestOf(envelope));
+    if (pending) return { status: 'proposed', corridor_id: p.corridorId, proposal_id: pending, sequencer: p.sequencer };
     const proposal = buildProposal({ corridor_id: p.corridorId, proposed_at: at, transition, nonce: randomUUID() }, this.key, utcSeconds(new Date(Date.parse(at))));
     const id = digestOf(withoutKeys(proposal, 'proof') as JsonObject);
     this.peeringStore.recordProposal(id, p.corridorId, 'sent', proposal, digestOf(envelope), null);
@@ -183,7 +199,7 @@ export class PeeringService implements OnApplicationBootstrap, OnApplicationShut
     const stored = head && seq >= 0 && seq <= head.revision ? await this.chains.storedReceipt(p.stream, seq) : undefined;
     const verdict = checkInboundReceipt(receipt, {
       corridorId: p.corridorId,
-      sequencerDid: p.sequencer,
+      sequencerDid: p.keyAt(p.sequencer, seq),
       receiptType: profile.receiptType,
       genesisRoot: profile.genesisRoot,
       lawpackDigestSet: profile.lawpackDigestSet,
@@ -258,7 +274,7 @@ export class PeeringService implements OnApplicationBootstrap, OnApplicationShut
     if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) return this.refuse('receipt', 'malformed', 'sequence must be a non-negative integer');
     const held = await this.chains.storedReceipt(p.stream, seq).catch(() => undefined);
     if (!held || held.next_root !== receipt.next_root) return; // not held (yet), or another branch: nothing to merge
-    const allowed = new Set(p.signers.filter((s) => s !== p.sequencer));
+    const allowed = new Set(p.signers.filter((s) => s !== p.sequencer).map((s) => p.keyAt(s, seq)));
     for (const proof of proofList(receipt).slice(p.isSequencer ? 0 : 1)) {
       const check = verifyCosignature(held, proof, allowed);
       if (check.ok) this.peeringStore.addCosignature(p.stream, seq, check.signer, held.next_root as string, proof as JsonObject);
@@ -269,7 +285,7 @@ export class PeeringService implements OnApplicationBootstrap, OnApplicationShut
     const held = await this.chains.storedReceipt(p.stream, sequence).catch(() => undefined);
     if (!held) return this.refuse('cosignature', 'unknown-receipt', `no receipt ${sequence} is held yet (catch-up will bring the co-signature again)`);
     if (held.next_root !== nextRoot) return this.refuse('cosignature', 'other-branch', `co-signature of ${nextRoot} at ${sequence}, but this chain holds ${String(held.next_root)}`);
-    const check = verifyCosignature(held, proof, new Set(p.signers.filter((s) => s !== p.sequencer)));
+    const check = verifyCosignature(held, proof, new Set(p.signers.filter((s) => s !== p.sequencer).map((s) => p.keyAt(s, sequence))));
     if (!check.ok) return this.refuse('cosignature', 'bad-signature', check.detail);
     this.peeringStore.addCosignature(p.stream, sequence, check.signer, nextRoot, proof);
     this.count('cosignature.accepted');
@@ -460,7 +476,7 @@ export class PeeringService implements OnApplicationBootstrap, OnApplicationShut
       }
       // Receipts held but not co-signed (the node stopped between the two): co-sign them now.
       const head = await this.chains.head(p.stream);
-      const signed = this.peeringStore.cosignedUpTo(p.stream, this.key.did);
+      const signed = this.peeringStore.cosignedUpToAny(p.stream, p.keysOf(this.key.did));
       if (head && signed < head.revision) {
         const missing = await this.chains.storedReceipts(p.stream, signed + 1, Math.min(500, head.revision - signed));
         await this.inLane(corridorId, async () => {
@@ -488,14 +504,14 @@ export class PeeringService implements OnApplicationBootstrap, OnApplicationShut
     for (const peer of p.peers) {
       const url = this.config.peerDirectory.get(peer);
       if (!url) continue;
-      let after = this.peeringStore.cosignedUpTo(p.stream, peer);
+      let after = this.peeringStore.cosignedUpToAny(p.stream, p.keysOf(peer));
       while (after < head.revision) {
         const page = await this.catchUp.receipts(url, corridorId, after, 500);
         if (page.length === 0) break;
         await this.inLane(corridorId, async () => {
           for (const r of page) await this.harvestProofs(p, r);
         });
-        const next = this.peeringStore.cosignedUpTo(p.stream, peer);
+        const next = this.peeringStore.cosignedUpToAny(p.stream, p.keysOf(peer));
         if (next === after) break;
         after = next;
       }

@@ -49,6 +49,7 @@ export class PeeringStore {
       proposal: this.db.prepare('SELECT role, sequence FROM proposals WHERE id = ?'),
       settle: this.db.prepare('UPDATE proposals SET sequence = ? WHERE id = ? AND sequence IS NULL'),
       settleByTransition: this.db.prepare("UPDATE proposals SET sequence = ? WHERE corridor_id = ? AND role = 'sent' AND sequence IS NULL AND transition_digest = ? AND id = (SELECT id FROM proposals WHERE corridor_id = ? AND role = 'sent' AND sequence IS NULL AND transition_digest = ? ORDER BY created_at LIMIT 1)"),
+      pendingByTransition: this.db.prepare("SELECT id FROM proposals WHERE corridor_id = ? AND role = 'sent' AND sequence IS NULL AND transition_digest = ? LIMIT 1"),
       forget: this.db.prepare('DELETE FROM proposals WHERE id = ? AND sequence IS NULL'),
       register: this.db.prepare('INSERT INTO corridors (corridor_id, registered_at) VALUES (?, ?) ON CONFLICT DO NOTHING'),
       corridors: this.db.prepare('SELECT corridor_id FROM corridors ORDER BY corridor_id'),
@@ -78,14 +79,26 @@ export class PeeringStore {
 
   /** The last sequence of the unbroken run of receipts `signer` co-signed from 0 (-1: none). */
   cosignedUpTo(stream: string, signer: string): number {
-    const key = `${stream}\u0000${signer}`;
-    let mark = this.watermarks.get(key);
+    return this.cosignedUpToAny(stream, [signer]);
+  }
+
+  /**
+   * The same for a participant whose key was rotated: a sequence counts as co-signed when any of its keys signed
+   * it (each key signs its own range of sequences).
+   */
+  cosignedUpToAny(stream: string, keys: readonly string[]): number {
+    const cacheKey = `${stream}\u0000${keys.join(',')}`;
+    let mark = this.watermarks.get(cacheKey);
     if (mark === undefined) {
-      const first = this.stmt.firstGap.get({ stream, signer }) as { s: number | null };
-      mark = first.s ?? -1;
+      mark = -1;
+      for (const k of keys) {
+        const first = this.stmt.firstGap.get({ stream, signer: k }) as { s: number | null };
+        mark = Math.max(mark, first.s ?? -1);
+      }
     }
-    while (this.stmt.has.get(stream, signer, mark + 1)) mark++;
-    this.watermarks.set(key, mark);
+    const has = (seq: number) => keys.some((k) => this.stmt.has.get(stream, k, seq) !== undefined);
+    while (has(mark + 1)) mark++;
+    this.watermarks.set(cacheKey, mark);
     return mark;
   }
 
@@ -125,6 +138,11 @@ export class PeeringStore {
 
   pendingProposals(corridorId: string, limit = 500): JsonObject[] {
     return (this.stmt.pending.all(corridorId, limit) as { proposal: string }[]).map((r) => parseJsonText(r.proposal) as JsonObject);
+  }
+
+  /** A sent proposal of this transition not yet carried by a receipt, if any. */
+  pendingProposalOf(corridorId: string, transitionDigest: string): string | undefined {
+    return (this.stmt.pendingByTransition.get(corridorId, transitionDigest) as { id: string } | undefined)?.id;
   }
 
   forgetProposal(id: string): void {

@@ -65,6 +65,8 @@ export function parseRequestSignature(header: string): SignedRequestParts {
   if (!ts || !/^\d{1,12}$/.test(ts)) bad('ts must be Unix seconds');
   if (!nonce || !NONCE.test(nonce)) bad('nonce must be 16-64 characters of A-Z a-z 0-9 _ -');
   if (!sig || !SIG.test(sig)) bad('sig must be a base64url Ed25519 signature');
+  // One encoding per signature: the last character's two unused bits must be zero (no malleable variants).
+  if (Buffer.from(sig!, 'base64url').toString('base64url') !== sig) bad('sig is not the canonical base64url of a 64-byte signature');
   return { did: did!, time: Number(ts), nonce: nonce!, signature: sig! };
 }
 

@@ -106,6 +106,18 @@ export interface ChainOptions {
   forkResolutions?: ForkResolutionSource[];
   /** Refuse raw (unsigned) fork resolutions; credentials must carry a valid proof. */
   requireSignedForkResolutions?: boolean;
+  /**
+   * Signing keys the corridor rotated (in order): for trust anchors and thresholds, a receipt's signer counts as the
+   * participant whose key it was at the receipt's sequence; a previous key signing at or after its rotation counts
+   * for nobody. (Ours, spec/security.md §Keys: the reference has no key rotation.)
+   */
+  keyRotations?: readonly KeyRotationRecord[];
+}
+
+export interface KeyRotationRecord {
+  previous_key: string;
+  new_key: string;
+  effective_from_sequence: number;
 }
 
 /** The MMR of a chain result (the reference labels it `sha256-mmr`; checkpoints use `MSEZReceiptMMR`). */

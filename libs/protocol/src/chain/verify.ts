@@ -28,6 +28,7 @@ import type {
   ChainVerification,
   ChainWarning,
   CorridorChainResult,
+  KeyRotationRecord,
   ReceiptSource,
 } from './types';
 
@@ -148,6 +149,7 @@ export function checkReceiptSources(expected: ChainExpectations, receipts: reado
       issue('proof', `receipt signature verification failed (no valid proofs): ${src.path}`);
       continue;
     }
+    if (options.keyRotations?.length) signers = participantsAt(options.keyRotations, signers, receipt.sequence as number);
     if (options.enforceTrustAnchors && allowedReceiptSigners.size > 0 && ![...signers].some((d) => allowedReceiptSigners.has(d))) {
       issue('trust-anchor', `receipt signer not in trust anchors: ${src.path}: signers=${pyList([...signers].sort())}`);
       continue;
@@ -359,6 +361,25 @@ function loadBootstrapCheckpoint(expected: ChainExpectations, options: ChainOpti
     peaks = (mmr.peaks as JsonObject[]).map((p) => ({ height: Number(p.height), hash: pyStr(p.hash) }));
   }
   return { receiptCount, finalStateRoot: pyStr(ck.final_state_root), peaks };
+}
+
+/**
+ * The participants (as the agreement and trust anchors name them) whose keys signed a receipt at `sequence`: a
+ * rotated-in key counts as the participant it replaced from its sequence on; a key used after it was rotated out
+ * counts for nobody.
+ */
+function participantsAt(rotations: readonly KeyRotationRecord[], signers: Set<string>, sequence: number): Set<string> {
+  const out = new Set<string>();
+  for (const signer of signers) {
+    if (rotations.some((r) => r.previous_key === signer && sequence >= r.effective_from_sequence)) continue;
+    let did = signer;
+    for (let i = rotations.length - 1; i >= 0; i--) {
+      const r = rotations[i]!;
+      if (r.new_key === did && sequence >= r.effective_from_sequence) did = r.previous_key;
+    }
+    out.add(did);
+  }
+  return out;
 }
 
 /** Receipt-threshold pruning (post-merge): a candidate stays when, for every threshold, enough of its signers hold the role. */

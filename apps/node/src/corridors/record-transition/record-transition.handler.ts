@@ -20,6 +20,7 @@ export class RecordCorridorTransitionHandler implements ICommandHandler<RecordCo
   async execute(command: RecordCorridorTransitionCommand) {
     this.payloads.check(command.transition);
     // On a shared corridor another node sequences, the transition travels to it as a proposal (spec/peering.md §2).
+    await this.peering.requireCurrentKey(command.corridorId);
     const peering = await this.peering.peeringOf(command.corridorId);
     if (peering && !peering.isSequencer) return this.peering.propose(peering, command.transition as JsonObject);
     return this.store.execute(this.corridors, command.corridorId, {
