@@ -49,8 +49,9 @@ export class ChainReader {
     const first = receipts[0]!.sequence as number;
     const cosigs = this.peering.cosignatures(stream, first, first + receipts.length - 1);
     return receipts.map((r) => {
-      const extra = cosigs.get(r.sequence as number);
-      return extra ? withProofs(r, [...(proofList(r) as JsonObject[]), ...extra]) : r;
+      // Only co-signatures of this very receipt: a proof over another next_root would not verify here.
+      const extra = cosigs.get(r.sequence as number)?.filter((c) => c.nextRoot === r.next_root).map((c) => c.proof);
+      return extra?.length ? withProofs(r, [...(proofList(r) as JsonObject[]), ...extra]) : r;
     });
   }
 

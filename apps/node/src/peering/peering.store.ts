@@ -66,12 +66,12 @@ export class PeeringStore {
     return this.stmt.has.get(stream, signer, sequence) !== undefined;
   }
 
-  /** Co-signatures stored for receipts `from..to`, by sequence. */
-  cosignatures(stream: string, from: number, to: number): Map<number, JsonObject[]> {
-    const out = new Map<number, JsonObject[]>();
-    for (const row of this.stmt.cosigsIn.all(stream, from, to) as { sequence: number; proof: string }[]) {
+  /** Co-signatures stored for receipts `from..to`, by sequence, each with the next_root it signed. */
+  cosignatures(stream: string, from: number, to: number): Map<number, { nextRoot: string; proof: JsonObject }[]> {
+    const out = new Map<number, { nextRoot: string; proof: JsonObject }[]>();
+    for (const row of this.stmt.cosigsIn.all(stream, from, to) as { sequence: number; next_root: string; proof: string }[]) {
       const list = out.get(row.sequence) ?? [];
-      list.push(parseJsonText(row.proof) as JsonObject);
+      list.push({ nextRoot: row.next_root, proof: parseJsonText(row.proof) as JsonObject });
       out.set(row.sequence, list);
     }
     return out;
