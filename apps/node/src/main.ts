@@ -1,5 +1,6 @@
 import { ConfigError, loadConfig } from './config/node-config';
 import { startNode } from './bootstrap';
+import { startTelemetry } from './telemetry/sdk';
 
 export { startNode } from './bootstrap';
 export { loadConfig, NodeConfig } from './config/node-config';
@@ -16,16 +17,44 @@ async function run(): Promise<void> {
     }
     throw e;
   }
+  // Telemetry (spec/telemetry.md): the OpenTelemetry SDK with OTLP export when OTEL_EXPORTER_OTLP_ENDPOINT is set,
+  // started before the node so that it finds the providers; flushed after the node stopped.
+  const telemetry = await startTelemetry(config);
   const node = await startNode(config);
-  const stop = (signal: string) => {
-    process.stderr.write(`corridor node: ${signal} received, shutting down\n`);
-    node.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
+  const closeNode = () => node.close().finally(() => telemetry.shutdown().catch(() => undefined));
+  const bound = config.shutdownTimeoutMs;
+  let stopping = false;
+  // SIGTERM (orchestrators) and SIGINT (a terminal): the graceful shutdown of spec/operations.md §2, exit 0 when it
+  // completes; past the bound the process exits anyway (1). A second SIGINT exits at once (130); a second SIGTERM
+  // changes nothing (the bound still holds).
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      if (signal === 'SIGINT') {
+        process.stderr.write('corridor node: second SIGINT, exiting now\n');
+        process.exit(130);
+      }
+      return;
+    }
+    stopping = true;
+    process.stderr.write(`corridor node: ${signal} received, shutting down (at most ${bound} ms)\n`);
+    const forced = setTimeout(() => {
+      process.stderr.write(`corridor node: shutdown did not finish within ${bound} ms (CORRIDOR_SHUTDOWN_TIMEOUT_MS); exiting anyway\n`);
+      process.exit(1);
+    }, bound);
+    closeNode().then(
+      () => {
+        clearTimeout(forced);
+        process.stderr.write('corridor node: stopped\n');
+        process.exit(0);
+      },
+      (e: unknown) => {
+        process.stderr.write(`corridor node: shutdown failed: ${(e as Error)?.stack ?? String(e)}\n`);
+        process.exit(1);
+      },
     );
   };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
 }
 
 if (require.main === module) {
