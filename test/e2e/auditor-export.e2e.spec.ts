@@ -144,7 +144,7 @@ describe('the auditor side: export, offline verification, reference layout, repl
   const head = async () => (await node.api('GET', `/corridors/${id}`)).body.state_channel;
 
   it('export writes one canonical bundle that verifies offline, with the head the node states', async () => {
-    const exported = await runCli(['export', '--node', node.url, '--corridor', id, '--out', bundleFile, '--checkpoint-every', '4', '--page-size', '3'], '', { SOURCE_DATE_EPOCH: EPOCH });
+    const exported = await runCli(['export', '--node', node.url, '--token', TOKENS.auditor, '--corridor', id, '--out', bundleFile, '--checkpoint-every', '4', '--page-size', '3'], '', { SOURCE_DATE_EPOCH: EPOCH });
     expect(exported.stderr).toBe('');
     expect(exported.code).toBe(0);
     const sc = await head();
@@ -165,7 +165,7 @@ describe('the auditor side: export, offline verification, reference layout, repl
     expect(doc.bundle.fork_resolutions[0].id).toBe('urn:test:resolution');
 
     // Without --out the bundle goes to standard output, byte for byte the same.
-    const toStdout = await runCli(['export', '--node', node.url, '--corridor', id, '--checkpoint-every', '4'], '', { SOURCE_DATE_EPOCH: EPOCH });
+    const toStdout = await runCli(['export', '--node', node.url, '--token', TOKENS.auditor, '--corridor', id, '--checkpoint-every', '4'], '', { SOURCE_DATE_EPOCH: EPOCH });
     expect(toStdout.code).toBe(0);
     expect(toStdout.stdout).toBe(bundleText);
 
@@ -281,7 +281,7 @@ describe('the auditor side: export, offline verification, reference layout, repl
 
   it('--layout reference writes the reference module layout; `chain verify --module --receipts` gives the same roots', async () => {
     const ref = join(dir, 'reference');
-    const exported = await runCli(['export', '--node', node.url, '--corridor', id, '--layout', 'reference', '--out', ref], '', { SOURCE_DATE_EPOCH: EPOCH });
+    const exported = await runCli(['export', '--node', node.url, '--token', TOKENS.auditor, '--corridor', id, '--layout', 'reference', '--out', ref], '', { SOURCE_DATE_EPOCH: EPOCH });
     expect(exported.stderr).toBe('');
     expect(exported.code).toBe(0);
     const count = (await head()).head.sequence + 1;
@@ -341,14 +341,16 @@ describe('the auditor side: export, offline verification, reference layout, repl
     expect(out.projections.find((p: any) => p.projection === 'corridor_status').rows.corridors).toBe(3);
     expect(out.projections.find((p: any) => p.projection === 'dispute_docket').rows.disputes).toBe(1);
 
-    // Without a token: the corridors named, no live commitment to compare with.
-    const one = await runCli(['replay', '--node', node.url, '--corridor', id]);
+    // With an auditor's token: the corridors named, no live commitment to compare with; without any, nothing.
+    const one = await runCli(['replay', '--node', node.url, '--corridor', id, '--token', TOKENS.auditor]);
     expect(one.code).toBe(0);
     expect(one.json()).toMatchObject({ live: null, matches: null, valid: true });
     const wrong = await runCli(['replay', '--node', node.url, '--token', 'not-a-token']);
     expect([wrong.code, wrong.problem().type]).toEqual([2, PROBLEM + 'unauthorized']);
     const none = await runCli(['replay', '--node', node.url]);
     expect([none.code, none.problem().type]).toEqual([2, PROBLEM + 'usage']);
+    const anonymous = await runCli(['replay', '--node', node.url, '--corridor', id]);
+    expect([anonymous.code, anonymous.problem().type]).toEqual([2, PROBLEM + 'unauthorized']);
   });
 
   it('replay --bundle rebuilds the projections from the bundle alone', async () => {
@@ -373,7 +375,7 @@ describe('the auditor side: export, offline verification, reference layout, repl
 
   it('as a real process: export, verify, and a clear error for an unreachable node', async () => {
     const f = join(dir, 'process-bundle.json');
-    const exported = await runCliProcess(['export', '--node', node.url, '--corridor', id, '--out', f]);
+    const exported = await runCliProcess(['export', '--node', node.url, '--token', TOKENS.auditor, '--corridor', id, '--out', f]);
     expect([exported.code, exported.stderr]).toEqual([0, '']);
     const verified = await runCliProcess(['chain', 'verify', '--bundle', f]);
     expect([verified.code, verified.stderr]).toEqual([0, '']);
@@ -391,13 +393,13 @@ describe('the auditor side: export, offline verification, reference layout, repl
     const cases: [string[], string][] = [
       [['export', '--node', `http://127.0.0.1:${port}`, '--corridor', id], 'node-unreachable'],
       [['replay', '--node', `http://127.0.0.1:${port}`, '--corridor', id], 'node-unreachable'],
-      [['export', '--node', node.url, '--corridor', 'org.example.nowhere'], 'not-found'],
-      [['export', '--node', node.url, '--corridor', draft], 'not-activated'],
+      [['export', '--node', node.url, '--token', TOKENS.auditor, '--corridor', 'org.example.nowhere'], 'not-found'],
+      [['export', '--node', node.url, '--token', TOKENS.auditor, '--corridor', draft], 'not-activated'],
       [['export', '--node', 'ftp://example.org', '--corridor', id], 'usage'],
       [['export', '--node', node.url], 'usage'],
-      [['export', '--node', node.url, '--corridor', id, '--layout', 'zip'], 'usage'],
-      [['export', '--node', node.url, '--corridor', id, '--page-size', '5000'], 'usage'],
-      [['export', '--node', node.url, '--corridor', id, '--ruleset', join(dir, 'bundle.json')], 'invalid-ruleset'],
+      [['export', '--node', node.url, '--token', TOKENS.auditor, '--corridor', id, '--layout', 'zip'], 'usage'],
+      [['export', '--node', node.url, '--token', TOKENS.auditor, '--corridor', id, '--page-size', '5000'], 'usage'],
+      [['export', '--node', node.url, '--token', TOKENS.auditor, '--corridor', id, '--ruleset', join(dir, 'bundle.json')], 'invalid-ruleset'],
       [['chain', 'verify', '--bundle', bundleFile, '--module', dir], 'usage'],
       [['chain', 'verify', '--bundle', join(dir, 'missing.json')], 'unreadable-file'],
       [['replay', '--data', dir, '--node', node.url], 'usage'],
@@ -410,7 +412,7 @@ describe('the auditor side: export, offline verification, reference layout, repl
     // A descriptor that is not the node's: the genesis could not be recomputed, so the export refuses.
     const wrongRuleset = join(dir, 'wrong-ruleset.json');
     writeFileSync(wrongRuleset, JSON.stringify({ ruleset_id: 'msez.corridor.verification.v1', title: 'not the node\'s' }));
-    const r = await runCli(['export', '--node', node.url, '--corridor', id, '--ruleset', wrongRuleset]);
+    const r = await runCli(['export', '--node', node.url, '--token', TOKENS.auditor, '--corridor', id, '--ruleset', wrongRuleset]);
     expect([r.code, r.problem().type]).toEqual([2, PROBLEM + 'ruleset-unavailable']);
     expect(r.problem().detail).toContain('--ruleset');
 

@@ -23,7 +23,7 @@ describe('the regulator API and its access audit trail', () => {
   const get = (path: string, headers: Record<string, string> = reg) => node.api('GET', path, undefined, headers);
 
   it('refuses requests without a valid regulator token (401/403) with problem documents', async () => {
-    const none = await get('/regulator/corridors', {});
+    const none = await get('/regulator/corridors', { authorization: '' });
     expect(none.status).toBe(401);
     expect(none.body.type).toBe(PROBLEM + 'unauthenticated');
     expect(none.headers.get('www-authenticate')).toContain('Bearer');
@@ -33,9 +33,12 @@ describe('the regulator API and its access audit trail', () => {
     expect(wrongRole.status).toBe(403);
     expect(wrongRole.body.type).toBe(PROBLEM + 'forbidden');
     expect((await get('/audit/trail', reg)).status).toBe(403);
-    expect((await get('/console', {})).status).toBe(401);
-    // Surfaces outside the regulator's are unaffected.
+    expect((await get('/console', { authorization: '' })).status).toBe(401);
+    // The node's operator may not read the regulator surfaces either (spec/security.md).
+    expect((await get('/regulator/corridors', {})).status).toBe(403);
+    // Other surfaces need their own principals: an operator reads a corridor, nobody else unauthenticated.
     expect((await get(`/corridors/${id}`, {})).status).toBe(200);
+    expect((await get(`/corridors/${id}`, { authorization: '' })).status).toBe(401);
   });
 
   it('lists corridors by state with heads and finality, carrying the tensor commitment', async () => {

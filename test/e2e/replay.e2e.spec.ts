@@ -31,7 +31,7 @@ describe('auditor replay: rebuilt projections equal the live ones', () => {
     );
     expect(live.body.generation).toBe(1);
 
-    expect((await node.api('POST', '/admin/projections/compliance_tensor/rebuild')).status).toBe(401);
+    expect((await node.api('POST', '/admin/projections/compliance_tensor/rebuild', undefined, { authorization: '' })).status).toBe(401);
     expect((await node.api('POST', '/admin/projections/compliance_tensor/rebuild', undefined, reg)).status).toBe(403);
     expect((await node.api('POST', '/admin/projections/nope/rebuild', undefined, adm)).status).toBe(404);
 

@@ -2,9 +2,13 @@
  * The node's side of watching (spec/watchers.md): the receipt stream as Server-Sent Events, resumable; watcher
  * attestations verified and counted to quorum, which is itself a receipt; equivocation slashed with evidence.
  */
-import { addProof, buildWatcherAttestationCredential, Ed25519KeyPair, utcSeconds, type JsonObject } from '@corridor/protocol';
+import { addProof, buildWatcherAttestationCredential, Ed25519KeyPair, signRequest, utcSeconds, type JsonObject } from '@corridor/protocol';
 import { activeCorridor } from '../support/example-corridor';
-import { startTestNode, type TestNode } from '../support/node-harness';
+import { startTestNode, TEST_OPERATOR_TOKEN, type TestNode } from '../support/node-harness';
+
+const operator = { authorization: `Bearer ${TEST_OPERATOR_TOKEN}` };
+/** A bonded watcher's request: signed with its did:key over method and path (spec/security.md). */
+const signedBy = (key: Ed25519KeyPair, url: string) => ({ authorization: signRequest({ method: 'GET', path: new URL(url).pathname + new URL(url).search }, key) });
 
 jest.setTimeout(60_000);
 
@@ -68,7 +72,7 @@ describe('watchers on a node', () => {
 
   it('streams every receipt with its sequence as event id, then the head checkpoint; resumes after Last-Event-ID', async () => {
     const url = `${node.url}/corridors/${corridorId}/stream`;
-    const all = await readEvents(url, {}, (ev) => ev.some((e) => e.event === 'checkpoint'));
+    const all = await readEvents(url, signedBy(watchers[0]!, url), (ev) => ev.some((e) => e.event === 'checkpoint'));
     const receipts = all.filter((e) => e.event === 'receipt');
     expect(receipts.map((e) => e.id)).toEqual(['0', '1', '2', '3', '4']);
     expect(receipts.map((e) => e.data.sequence)).toEqual([0, 1, 2, 3, 4]);
@@ -76,17 +80,18 @@ describe('watchers on a node', () => {
     expect(checkpoint.receipt_count).toBe(5);
     expect(checkpoint.final_state_root).toBe(receipts[4]!.data.next_root);
 
-    const resumed = await readEvents(url, { 'last-event-id': '2' }, (ev) => ev.some((e) => e.event === 'checkpoint'));
+    const resumed = await readEvents(url, { 'last-event-id': '2', ...signedBy(watchers[1]!, url) }, (ev) => ev.some((e) => e.event === 'checkpoint'));
     expect(resumed.filter((e) => e.event === 'receipt').map((e) => e.id)).toEqual(['3', '4']);
 
     // A live subscriber sees a new receipt as it is appended.
-    const live = readEvents(url, { 'last-event-id': '4' }, (ev) => ev.some((e) => e.event === 'receipt'));
+    const live = readEvents(url, { 'last-event-id': '4', ...operator }, (ev) => ev.some((e) => e.event === 'receipt'));
     await new Promise((r) => setTimeout(r, 200));
     await node.api('POST', `/corridors/${corridorId}/transitions`, { transition: { kind: 'trade.invoice.issued.v1', payload: { invoice: 'INV-live' } } });
     expect((await live).find((e) => e.event === 'receipt')!.data.transition.payload.invoice).toBe('INV-live');
 
-    expect((await fetch(`${url}?after=abc`)).status).toBe(400);
-    expect((await fetch(`${node.url}/corridors/no-such/stream`)).status).toBe(404);
+    expect((await fetch(`${url}?after=abc`, { headers: operator })).status).toBe(400);
+    expect((await fetch(`${node.url}/corridors/no-such/stream`, { headers: operator })).status).toBe(404);
+    expect((await fetch(url)).status).toBe(401);
   });
 
   it('counts attestations of bonded watchers to quorum, records it as a receipt, and slashes an equivocating watcher', async () => {
@@ -105,7 +110,8 @@ describe('watchers on a node', () => {
     expect(bad.status).toBe(422);
     expect(bad.body.detail).toMatch(/no valid proof/);
 
-    const first = await node.api('POST', `/corridors/${corridorId}/attestations`, { attestation: attest(watchers[0]!, corridorId, checkpoint) });
+    // A watcher submits its own attestation (a signed request); an operator may relay one (the next).
+    const first = await node.as({ key: watchers[0]! }).api('POST', `/corridors/${corridorId}/attestations`, { attestation: attest(watchers[0]!, corridorId, checkpoint) });
     expect(first.status).toBe(201);
     expect(first.body.quorum).toMatchObject({ required: 2, bonded: 3, attesting: 1, head: null });
     const second = await node.api('POST', `/corridors/${corridorId}/attestations`, { attestation: attest(watchers[1]!, corridorId, checkpoint) });

@@ -3,39 +3,38 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startNode, type RunningNode } from '../../apps/node/src/bootstrap';
 import { loadConfig } from '../../apps/node/src/config/node-config';
+import { apiClient, TEST_OPERATOR_TOKEN, withOperatorToken, type ApiFn, type Caller } from './api-client';
+
+export type { ApiAnswer, ApiFn, Caller } from './api-client';
+export { TEST_OPERATOR_TOKEN } from './api-client';
 
 export interface TestNode extends RunningNode {
   dataDir: string;
-  api: <T = any>(method: string, path: string, body?: unknown, headers?: Record<string, string>) => Promise<ApiAnswer<T>>;
+  /** The operator token `api` sends (null: the node was started without one). */
+  operatorToken: string | null;
+  /** Calls the node as its operator; `headers.authorization` overrides (`''`: no credentials). */
+  api: ApiFn;
+  /** The same, as another principal: `node.as('anonymous')`, `node.as({ token })`, `node.as({ key })` (signed). */
+  as(caller: Caller): { api: ApiFn };
 }
 
-export interface ApiAnswer<T> {
-  status: number;
-  body: T;
-  text: string;
-  headers: Headers;
-}
-
-/** Starts a real node (embedded SQLite, HTTP on a free loopback port) in this process. */
-export async function startTestNode(options: { dataDir?: string; jurisdiction?: string; env?: Record<string, string> } = {}): Promise<TestNode> {
+/**
+ * Starts a real node (embedded SQLite, HTTP on a free loopback port) in this process. It is configured with the
+ * test operator token (added to any CORRIDOR_OPERATOR_TOKENS in `env`), which `api` sends; `operatorToken: null`
+ * configures none (the node then generates its own, spec/security.md).
+ */
+export async function startTestNode(options: { dataDir?: string; jurisdiction?: string; env?: Record<string, string>; operatorToken?: string | null } = {}): Promise<TestNode> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'corridor-node-'));
-  const config = loadConfig({ CORRIDOR_DATA_DIR: dataDir, CORRIDOR_HTTP_PORT: '0', CORRIDOR_JURISDICTION: options.jurisdiction ?? 'PK', ...(options.env ?? {}) });
+  const operatorToken = options.operatorToken === undefined ? TEST_OPERATOR_TOKEN : options.operatorToken;
+  const env = withOperatorToken(options.env ?? {}, operatorToken);
+  const config = loadConfig({ CORRIDOR_DATA_DIR: dataDir, CORRIDOR_HTTP_PORT: '0', CORRIDOR_JURISDICTION: options.jurisdiction ?? 'PK', ...env });
   const node = await startNode(config, { logger: false });
-  const api = async <T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiAnswer<T>> => {
-    const init: RequestInit = { method, headers: { ...headers } };
-    if (body !== undefined) {
-      init.body = typeof body === 'string' ? body : JSON.stringify(body);
-      (init.headers as Record<string, string>)['content-type'] ??= 'application/json';
-    }
-    const res = await fetch(node.url + path, init);
-    const text = await res.text();
-    let parsed: unknown = text;
-    try {
-      parsed = text ? JSON.parse(text) : undefined;
-    } catch {
-      /* not JSON: keep the text */
-    }
-    return { status: res.status, body: parsed as T, text, headers: res.headers };
+  const base = () => node.url;
+  return {
+    ...node,
+    dataDir,
+    operatorToken,
+    api: apiClient(base, 'operator', operatorToken),
+    as: (caller: Caller) => ({ api: apiClient(base, caller, operatorToken) }),
   };
-  return { ...node, dataDir, api };
 }

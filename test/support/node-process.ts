@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { Ed25519KeyPair } from '@corridor/protocol';
 import { freePort, waitFor } from './infra';
 import { spawnManaged, type ManagedProcess } from './infra/process';
-import type { ApiAnswer } from './node-harness';
+import { apiClient, TEST_OPERATOR_TOKEN, withOperatorToken, type ApiFn, type Caller } from './api-client';
 
 /** Runs the node's TypeScript sources in a plain Node process, as jest does (SWC on load). */
 const TS_REGISTER = resolve(__dirname, '..', '..', 'libs', 'ledger', 'worker', 'ts-register.js');
@@ -20,7 +20,12 @@ export interface NodeProcess {
   readonly dataDir: string;
   /** Everything the process wrote, for failure messages. */
   output(): string;
-  api<T = any>(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<ApiAnswer<T>>;
+  /** The operator token `api` sends (configured in CORRIDOR_OPERATOR_TOKENS; null: none configured). */
+  readonly operatorToken: string | null;
+  /** Calls the node as its operator; `headers.authorization` overrides (`''`: no credentials). */
+  api: ApiFn;
+  /** The same as another principal: `as('anonymous')`, `as({ token })`, `as({ key })` (requests signed with the key). */
+  as(caller: Caller): { api: ApiFn };
   start(extraEnv?: Record<string, string>): Promise<void>;
   /** SIGKILL: no shutdown hook runs. */
   kill(): Promise<void>;
@@ -34,6 +39,8 @@ export interface NodeProcessOptions {
   /** Key seed (tests are reproducible). */
   seed: string;
   env?: Record<string, string>;
+  /** The operator token configured and sent by `api` (default: the test operator token; null: none). */
+  operatorToken?: string | null;
 }
 
 /**
@@ -52,22 +59,8 @@ export async function prepareNodeProcess(options: NodeProcessOptions): Promise<N
   let out = '';
   let lastEnv: Record<string, string> = {};
 
-  const api = async <T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiAnswer<T>> => {
-    const init: RequestInit = { method, headers: { ...headers }, signal: AbortSignal.timeout(30_000) };
-    if (body !== undefined) {
-      init.body = typeof body === 'string' ? body : JSON.stringify(body);
-      (init.headers as Record<string, string>)['content-type'] ??= 'application/json';
-    }
-    const res = await fetch(url + path, init);
-    const text = await res.text();
-    let parsed: unknown = text;
-    try {
-      parsed = text ? JSON.parse(text) : undefined;
-    } catch {
-      /* not JSON */
-    }
-    return { status: res.status, body: parsed as T, text, headers: res.headers };
-  };
+  const operatorToken = options.operatorToken === undefined ? TEST_OPERATOR_TOKEN : options.operatorToken;
+  const api = apiClient(() => url, 'operator', operatorToken, { timeoutMs: 30_000 });
 
   const node: NodeProcess = {
     jurisdiction: options.jurisdiction,
@@ -76,7 +69,9 @@ export async function prepareNodeProcess(options: NodeProcessOptions): Promise<N
     url,
     dataDir,
     output: () => out.slice(-20_000),
+    operatorToken,
     api,
+    as: (caller: Caller) => ({ api: apiClient(() => url, caller, operatorToken, { timeoutMs: 30_000 }) }),
     running: () => proc !== undefined && proc.exitStatus() === undefined,
     /** Starts the process; `extraEnv` is kept for restarts that give none. */
     async start(extraEnv?: Record<string, string>) {
@@ -90,8 +85,7 @@ export async function prepareNodeProcess(options: NodeProcessOptions): Promise<N
           CORRIDOR_NODE_KEY: keyFile,
           CORRIDOR_HTTP_HOST: '127.0.0.1',
           CORRIDOR_HTTP_PORT: String(port),
-          ...(options.env ?? {}),
-          ...lastEnv,
+          ...withOperatorToken({ ...(options.env ?? {}), ...lastEnv }, operatorToken),
         },
         stdio: ['ignore', 'pipe', 'pipe'],
       });

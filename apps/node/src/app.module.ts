@@ -20,6 +20,7 @@ import { ConsoleModule } from './console/console.module';
 import { AdminModule } from './admin/admin.module';
 import { PeeringModule } from './peering/peering.module';
 import { WatchersModule } from './watchers/watchers.module';
+import { SecurityModule } from './security/security.module';
 
 /** The jurisdiction node: the ledger ports (global) and one feature module per aggregate. */
 @Module({})
@@ -27,7 +28,7 @@ export class AppModule {
   static register(config: NodeConfig, key: Ed25519KeyPair): DynamicModule {
     return {
       module: AppModule,
-      imports: [CqrsModule.forRoot(), LedgerModule.register(config, key), CorridorsModule, MigrationSagasModule, WatcherBondsModule, DisputesModule, ProcessManagersModule, SchedulerModule, ProjectionsModule, RegulatorModule, ConsoleModule, AdminModule, PeeringModule, WatchersModule],
+      imports: [CqrsModule.forRoot(), LedgerModule.register(config, key), CorridorsModule, MigrationSagasModule, WatcherBondsModule, DisputesModule, ProcessManagersModule, SchedulerModule, ProjectionsModule, RegulatorModule, ConsoleModule, AdminModule, PeeringModule, WatchersModule, SecurityModule],
       controllers: [HealthController],
       providers: [
         { provide: APP_FILTER, useClass: ProblemFilter },

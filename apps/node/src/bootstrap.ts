@@ -14,6 +14,9 @@ import { ProblemFilter } from './http/problem.filter';
 import { idempotencyMiddleware, type InDoubtResolver } from './idempotency/idempotency.middleware';
 import type { IdempotencyStore } from './idempotency/idempotency.store';
 import { IDEMPOTENCY_STORE } from './infrastructure/tokens';
+import { installLifecycle } from './health/graceful-shutdown';
+import { nodeTelemetry } from './telemetry/node-telemetry';
+import { hardenHttpServer, securityGate } from './security/http-hardening';
 
 export interface RunningNode {
   app: INestApplication;
@@ -26,13 +29,24 @@ export interface RunningNode {
 export async function startNode(config: NodeConfig, options: { logger?: LoggerService | false } = {}): Promise<RunningNode> {
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 }); // the embedded stores live here, whatever the key file
   const { key, created } = loadOrCreateNodeKey(config.keyFile, `${config.jurisdiction.toLowerCase()}-node`);
-  const app = await NestFactory.create(AppModule.register(config, key), { bodyParser: false, logger: options.logger ?? ['error', 'warn'], abortOnError: false });
+  // Telemetry (spec/telemetry.md): the log format (CORRIDOR_LOG_FORMAT, unless a logger is given), then request spans.
+  const telemetry = nodeTelemetry(config, key.did, options.logger);
+  const app = await NestFactory.create(AppModule.register(config, key), { bodyParser: false, logger: telemetry.bootLogger, abortOnError: false });
   const logger = new Logger('Node');
-  Logger.overrideLogger(options.logger ?? ['error', 'warn', 'log']);
+  Logger.overrideLogger(telemetry.runLogger);
   if (created) logger.log(`generated node key ${key.did} in ${config.keyFile}`);
 
-  // Bodies are read as text and parsed by the protocol's JSON-text parser (floats refused, big integers exact).
+  // Operations (spec/operations.md): the command gate first of all middleware; close() is the graceful shutdown.
+  const lifecycle = installLifecycle(app, config);
+  // The request's SERVER span and the receipt-stream tap, before body parsing; this node's gauges (spec/telemetry.md).
+  telemetry.instrument(app);
+
+  // Security (spec/security.md): every request is authenticated, authorized and rate-limited; a did-signed request's
+  // signature is checked over the body as read. Bodies are read as text and parsed by the protocol's JSON-text parser.
+  const gate = securityGate(app);
+  app.use(gate.beforeBody);
   app.use(express.text({ type: ['application/json', 'application/*+json'], limit: config.maxBodyBytes }));
+  app.use(gate.afterBody);
   app.use(jsonTextBody);
   const store = app.get<EventStore>(EVENT_STORE);
   app.use(idempotencyMiddleware(app.get<IdempotencyStore>(IDEMPOTENCY_STORE), inDoubtResolver(store)));
@@ -48,6 +62,7 @@ export async function startNode(config: NodeConfig, options: { logger?: LoggerSe
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
 
+  hardenHttpServer(app, config);
   await app.listen(config.httpPort, config.httpHost);
   const address = app.getHttpServer().address() as { port: number };
   const url = `http://${config.httpHost}:${address.port}`;
@@ -56,9 +71,7 @@ export async function startNode(config: NodeConfig, options: { logger?: LoggerSe
     app,
     url,
     did: key.did,
-    close: async () => {
-      await app.close();
-    },
+    close: () => lifecycle.shutdown(),
   };
 }
 

@@ -28,7 +28,8 @@ describe('equivocation between peer nodes', () => {
       pk.key,
       { created: '2026-01-01T00:00:00Z' },
     );
-    const push = await ae.api('POST', '/peering/messages', encodeCloudEvent({ kind: 'receipt', corridor_id: corridorId, receipt: forged }, { source: pk.did }), { 'content-type': 'application/cloudevents+json' });
+    // Pushed as the sequencer would: a request signed with its node key (peers authenticate by signature).
+    const push = await ae.as({ key: pk.key }).api('POST', '/peering/messages', encodeCloudEvent({ kind: 'receipt', corridor_id: corridorId, receipt: forged }, { source: pk.did }), { 'content-type': 'application/cloudevents+json' });
     expect(push.status).toBe(202);
 
     // AE halts with a fork alarm; the alarm travels to PK, which halts too.

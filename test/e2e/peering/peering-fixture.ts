@@ -100,7 +100,7 @@ export async function stopPair(pair: CorridorPair | undefined): Promise<void> {
 export async function verifyWithCli(node: NodeProcess, corridorId: string, options: { enforceReceiptThreshold?: boolean } = {}): Promise<any> {
   const dir = tempDir('corridor-peering-');
   const bundle = join(dir, 'bundle.json');
-  const exported = await runCli(['export', '--node', node.url, '--corridor', corridorId, '--out', bundle]);
+  const exported = await runCli(['export', '--node', node.url, '--token', node.operatorToken!, '--corridor', corridorId, '--out', bundle]);
   if (exported.code !== 0) throw new Error(`corridor export answered ${exported.code}: ${exported.stderr}`);
   const verified = await runCli(['chain', 'verify', '--bundle', bundle, ...(options.enforceReceiptThreshold === false ? [] : ['--enforce-receipt-threshold'])]);
   if (verified.code !== 0) throw new Error(`corridor chain verify answered ${verified.code}: ${verified.stdout} ${verified.stderr}`);

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { isJsonObject, parseJsonText, ProtocolError, type JsonObject, type JsonValue } from '@corridor/protocol';
 import { CliProblem } from '../cli-problem';
 
@@ -5,7 +6,10 @@ import { CliProblem } from '../cli-problem';
 export const NODE_MAX_PAGE = 1000;
 
 export interface NodeClientOptions {
-  /** A regulator's bearer token, sent only to `/regulator/…` reads. */
+  /**
+   * A bearer token sent with every request: the node answers its reads to authenticated principals only
+   * (spec/security.md) — an auditor's token for chain reads, a regulator's for those and `/regulator/…`.
+   */
   token?: string;
   /** Per request; default 30 s. */
   timeoutMs?: number;
@@ -48,7 +52,7 @@ export class NodeClient {
   async get(path: string): Promise<JsonValue> {
     const url = this.base + path;
     const headers: Record<string, string> = { accept: 'application/json' };
-    if (this.hasToken && path.startsWith('/regulator/')) headers.authorization = `Bearer ${this.token}`;
+    if (this.hasToken) headers.authorization = `Bearer ${this.token}`;
     let res: Response;
     let text: string;
     try {
@@ -64,7 +68,7 @@ export class NodeClient {
         throw new CliProblem(
           'unauthorized',
           'Not authorized by the node',
-          `${this.base}${path} answered ${res.status}${detail ? `: ${detail}` : ''}${this.hasToken ? '' : ' (no --token was given: regulator reads need a regulator bearer token)'}`,
+          `${this.base}${path} answered ${res.status}${detail ? `: ${detail}` : ''}${this.hasToken ? '' : " (no --token was given: the node's reads need an auditor's or a regulator's bearer token)"}`,
         );
       }
       throw new CliProblem('node-error', 'The node answered with an error', `${this.base}${path} answered ${res.status}${detail ? `: ${detail}` : ''}`);
@@ -142,6 +146,21 @@ function problemDetail(text: string): string {
     /* not a problem document */
   }
   return text.slice(0, 200);
+}
+
+/**
+ * The bearer token of a node command: `--token TOKEN`, `--token-file FILE`, or the environment (CORRIDOR_TOKEN, else
+ * CORRIDOR_REGULATOR_TOKEN).
+ */
+export async function readToken(values: Record<string, unknown>, env: Record<string, string | undefined>): Promise<string | undefined> {
+  if (typeof values.token === 'string' && typeof values['token-file'] === 'string') throw new CliProblem('usage', 'Invalid command line', 'give --token or --token-file, not both');
+  if (typeof values.token === 'string') return values.token;
+  if (typeof values['token-file'] === 'string') return (await readFile(values['token-file'], 'utf8')).trim();
+  for (const name of ['CORRIDOR_TOKEN', 'CORRIDOR_REGULATOR_TOKEN']) {
+    const v = env[name];
+    if (v && v.trim() !== '') return v.trim();
+  }
+  return undefined;
 }
 
 /** `encodeURIComponent` for a path segment (corridor ids, did:keys). */

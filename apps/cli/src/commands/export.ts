@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import type { JsonObject } from '@corridor/protocol';
 import { nowUtc, printJson } from '../cli-io';
 import { CliProblem } from '../cli-problem';
-import { NodeClient } from '../audit/node-client';
+import { NodeClient, readToken } from '../audit/node-client';
 import { corridorFromNode, readBundleFile, readRulesetFiles, sourceOfBundle, type CorridorSource } from '../audit/sources';
 import { fileSink, stdoutSink, writeBundle, writeReferenceLayout } from '../audit/writers';
 import type { Command } from './command';
@@ -36,11 +36,13 @@ export function clientOptions(values: Values): { timeoutMs: number; pageSize: nu
 export const exportCommand: Command = {
   words: ['export'],
   usage:
-    'corridor export (--node URL --corridor ID | --bundle FILE) [--layout bundle|reference] [--out FILE|DIR] [--ruleset FILE]... [--checkpoint-every N] [--checkpoint-at N]... [--page-size N] [--timeout SECONDS]',
+    'corridor export (--node URL --corridor ID | --bundle FILE) [--token TOKEN | --token-file FILE] [--layout bundle|reference] [--out FILE|DIR] [--ruleset FILE]... [--checkpoint-every N] [--checkpoint-at N]... [--page-size N] [--timeout SECONDS]',
   summary:
     "export a corridor for auditors: a self-contained bundle (canonical JSON; stdout without --out) or, with --layout reference, the reference implementation's module layout in DIR",
   options: {
     node: { type: 'string' },
+    token: { type: 'string' },
+    'token-file': { type: 'string' },
     corridor: { type: 'string' },
     bundle: { type: 'string' },
     layout: { type: 'string' },
@@ -66,7 +68,7 @@ export const exportCommand: Command = {
     if (fromNode) {
       const corridorId = values.corridor;
       if (typeof corridorId !== 'string' || corridorId === '') throw new CliProblem('usage', 'Invalid command line', 'export --node needs --corridor ID');
-      const client = new NodeClient(values.node as string, clientOptions(values));
+      const client = new NodeClient(values.node as string, { token: await readToken(values, io.env), ...clientOptions(values) });
       source = await corridorFromNode(client, corridorId, {
         exportedAt: nowUtc(io),
         rulesets: await readRulesetFiles(list(values, 'ruleset')),
@@ -75,7 +77,7 @@ export const exportCommand: Command = {
       });
     } else {
       if (layout !== 'reference') throw new CliProblem('usage', 'Invalid command line', 'export --bundle converts a bundle: it needs --layout reference --out DIR');
-      for (const o of ['corridor', 'ruleset', 'checkpoint-every', 'checkpoint-at', 'page-size', 'timeout']) {
+      for (const o of ['corridor', 'token', 'token-file', 'ruleset', 'checkpoint-every', 'checkpoint-at', 'page-size', 'timeout']) {
         if (values[o] !== undefined) throw new CliProblem('usage', 'Invalid command line', `--${o} applies to an export from a node, not to --bundle`);
       }
       source = sourceOfBundle((await readBundleFile(values.bundle as string)).bundle);

@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { COMPLIANCE_TENSOR, createProjections, defaultProjections, ProjectionQueries, SqliteProjectionStore, type TensorStamp } from '@corridor/compliance';
 import { SqliteEventStore, type EventStore, type GlobalPosition } from '@corridor/ledger';
@@ -8,7 +7,7 @@ import { nowUtc, printJson, type CliIo } from '../cli-io';
 import { CliProblem } from '../cli-problem';
 import { verifyAggregateChain, type AggregateChainKind, type AggregateChainReport } from '../audit/aggregate-chain';
 import { lifecycleStream, stateChannelStream, type Bundle } from '../audit/bundle';
-import { NodeClient, seg } from '../audit/node-client';
+import { NodeClient, readToken, seg } from '../audit/node-client';
 import { memoryLedger, type FetchedChain } from '../audit/replay-log';
 import { bundleFromNode, corridorStatus, lifecycleFromNode, nodeIdentity, readBundleFile, readRulesetFiles } from '../audit/sources';
 import { verifyBundle, type BundleVerification } from '../audit/verify-bundle';
@@ -208,14 +207,6 @@ async function replayBundle(file: string, io: CliIo): Promise<number> {
   }
 }
 
-async function readToken(values: Values, io: CliIo): Promise<string | undefined> {
-  if (typeof values.token === 'string' && typeof values['token-file'] === 'string') throw new CliProblem('usage', 'Invalid command line', 'give --token or --token-file, not both');
-  if (typeof values.token === 'string') return values.token;
-  if (typeof values['token-file'] === 'string') return (await readFile(values['token-file'], 'utf8')).trim();
-  const env = io.env.CORRIDOR_REGULATOR_TOKEN;
-  return env && env.trim() !== '' ? env.trim() : undefined;
-}
-
 /** Every id of a paged regulator list (`{data: {items, next}}`). */
 async function regulatorIds(client: NodeClient, path: string, field: string): Promise<string[]> {
   const out: string[] = [];
@@ -237,23 +228,35 @@ async function fetchChain(client: NodeClient, prefix: string): Promise<{ receipt
   return { receipts: await client.allReceipts(prefix, count), checkpoint };
 }
 
+/** The live tensor commitment, or null when the token is not a regulator's and corridors were named (an auditor). */
+async function regulatorCommitment(client: NodeClient, corridorsNamed: boolean): Promise<JsonObject | null> {
+  try {
+    return await client.getObject('/regulator/tensor/commitment');
+  } catch (e) {
+    if (corridorsNamed && e instanceof CliProblem && e.slug === 'unauthorized') return null;
+    throw e;
+  }
+}
+
 async function replayNode(values: Values, io: CliIo): Promise<number> {
-  const token = await readToken(values, io);
+  const token = await readToken(values, io.env);
   const client = new NodeClient(values.node as string, { token, ...clientOptions(values) });
   const given = Array.isArray(values.corridor) ? (values.corridor as string[]) : [];
   if (!client.hasToken && given.length === 0) {
     throw new CliProblem(
       'usage',
       'Invalid command line',
-      'replay --node needs a regulator token (--token, --token-file or CORRIDOR_REGULATOR_TOKEN: it lists the corridors, disputes, sagas and watchers and reads the live commitment) or the corridors to replay (--corridor ID)',
+      'replay --node needs a regulator token (--token, --token-file, CORRIDOR_TOKEN or CORRIDOR_REGULATOR_TOKEN: it lists the corridors, disputes, sagas and watchers and reads the live commitment) or the corridors to replay (--corridor ID, with an auditor token)',
     );
   }
   const rulesets = await readRulesetFiles(list(values, 'ruleset'));
   const node = await nodeIdentity(client);
-  const liveBefore = client.hasToken ? await client.getObject('/regulator/tensor/commitment') : null;
+  // A regulator's token lists every chain and reads the live commitment; an auditor's reads the named corridors only.
+  const liveBefore = client.hasToken ? await regulatorCommitment(client, given.length > 0) : null;
+  const regulator = liveBefore !== null;
 
   const corridorIds = new Set(given);
-  if (client.hasToken) for (const id of await regulatorIds(client, '/regulator/corridors', 'corridor_id')) corridorIds.add(id);
+  if (regulator) for (const id of await regulatorIds(client, '/regulator/corridors', 'corridor_id')) corridorIds.add(id);
 
   const chains: FetchedChain[] = [];
   const lines: JsonObject[] = [];
@@ -278,7 +281,7 @@ async function replayNode(values: Values, io: CliIo): Promise<number> {
     }
   }
 
-  if (client.hasToken) {
+  if (regulator) {
     const others: { kind: AggregateChainKind; id: string; prefix: string }[] = [];
     for (const id of await regulatorIds(client, '/regulator/migrations', 'migration_id')) others.push({ kind: 'migration', id, prefix: `/migrations/${seg(id)}` });
     for (const id of await regulatorIds(client, '/regulator/disputes', 'dispute_id')) others.push({ kind: 'dispute', id, prefix: `/disputes/${seg(id)}` });
@@ -310,7 +313,7 @@ async function replayNode(values: Values, io: CliIo): Promise<number> {
   const events = await memoryLedger(chains);
   try {
     const { projections, tensor } = await rebuildProjections(events);
-    const live = client.hasToken ? await client.getObject('/regulator/tensor/commitment') : null;
+    const live = regulator ? await client.getObject('/regulator/tensor/commitment') : null;
     const matches = live === null ? null : live.commitment === tensor.commitment;
     const out: JsonObject = {
       node: { url: client.base, did: node.did, jurisdiction: node.jurisdiction },

@@ -1,4 +1,4 @@
-import { Controller, HttpCode, Param, Post } from '@nestjs/common';
+import { Controller, HttpCode, Logger, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { COMPLIANCE_TENSOR, type RebuildResult } from '@corridor/compliance';
 import { problem, ProblemException } from '../http/problem';
@@ -9,7 +9,7 @@ function position(p: RebuildResult['position']): string | null {
 }
 
 /**
- * Operator endpoints over the projections. A rebuild folds the whole log into a new generation side by side
+ * Operator endpoints over the projections (operator role, governance/access-roles.json; on the access audit trail). A rebuild folds the whole log into a new generation side by side
  * with the live one, swaps atomically once it has caught up, and answers both commitments so the caller can
  * check the rebuilt tensor equals the live one.
  */
@@ -18,6 +18,7 @@ function position(p: RebuildResult['position']): string | null {
 @Controller('admin/projections')
 export class AdminProjectionsController {
   private running = false;
+  private readonly logger = new Logger('Admin');
 
   constructor(private readonly projections: ProjectionRuntime) {}
 
@@ -50,7 +51,9 @@ export class AdminProjectionsController {
       };
     } catch (e) {
       if (e instanceof ProblemException) throw e;
-      throw new ProblemException(500, 'rebuild-failed', 'Rebuild failed', `the rebuild stopped; the live projections are untouched: ${(e as Error).message}`);
+      // The cause goes to the log only: answers never carry internal messages (spec/security.md §5).
+      this.logger.error(`rebuild of ${names.join(', ')} failed: ${(e as Error)?.stack ?? String(e)}`);
+      throw new ProblemException(500, 'rebuild-failed', 'Rebuild failed', 'the rebuild stopped; the live projections are untouched; the cause has been logged');
     } finally {
       this.running = false;
     }

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AdminProjectionsController } from './admin-projections.controller';
 
-/** Operator endpoints (admin role; guarded and audited by the access module). */
+/** Operator endpoints (operator role in governance/access-roles.json; on the access audit trail). */
 @Module({ controllers: [AdminProjectionsController] })
 export class AdminModule {}

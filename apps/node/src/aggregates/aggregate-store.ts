@@ -4,14 +4,22 @@ import { NO_STREAM, ReceiptChainWriter, type EventMetadata } from '@corridor/led
 import { parseJsonText, type JsonObject } from '@corridor/protocol';
 import { currentRequestContext } from '../idempotency/request-context';
 import { CHAIN_WRITER } from '../infrastructure/tokens';
+import { commandSpan, measuredAppend } from '../telemetry/ledger-telemetry';
 import type { AggregateDefinition, AggregateView } from './aggregate-definition';
 import { chainEventOf } from './stream-codec';
+
+/** A receipt an append stored, with its stream and (when known) its canonical JSON text as stored. */
+export interface OutcomeReceipt {
+  stream: string;
+  receipt: JsonObject;
+  text?: string;
+}
 
 /** What an accepted command produced: the new events and the signed receipts that record them. */
 export interface CommandOutcome<V> {
   aggregate: string;
   id: string;
-  receipts: { stream: string; receipt: JsonObject }[];
+  receipts: OutcomeReceipt[];
   view: V;
 }
 
@@ -59,11 +67,13 @@ export class AggregateStore {
   }
 
   execute<V extends AggregateView<Versioned>>(def: AggregateDefinition<any, any, any, V>, id: string, command: DomainCommand): Promise<CommandOutcome<V>> {
-    return this.enqueue(def, id, async () => {
-      const outcome = await this.executeNow(def as unknown as AnyDefinition, id, command);
-      if (outcome.receipts.length > 0) this.notify(outcome, 'local');
-      return outcome;
-    }) as Promise<CommandOutcome<V>>;
+    return commandSpan(def.name, id, command.type, () =>
+      this.enqueue(def, id, async () => {
+        const outcome = await this.executeNow(def as unknown as AnyDefinition, id, command);
+        if (outcome.receipts.length > 0) this.notify(outcome, 'local');
+        return outcome;
+      }),
+    ) as Promise<CommandOutcome<V>>;
   }
 
   /** Decides a command on the current view without appending anything (a proposal checked before it is sent). */
@@ -107,11 +117,13 @@ export class AggregateStore {
         let next = view;
         const revision0 = view.revisions[group.stream];
         group.events.forEach((e, i) => (next = def.fold(next, e, group.stream, (revision0 ?? -1) + 1 + i)));
-        ctx?.onTargetStream?.(group.stream);
+        await ctx?.onTargetStream?.(group.stream);
         const codec = def.codec(group.stream);
         const profile = { ...def.profile(id, group.stream, next), toTransition: codec.toTransition };
-        const appended = await this.writer.append(group.stream, profile, group.events.map(chainEventOf), revision0 ?? NO_STREAM, metadata);
-        for (const r of appended.receipts) receipts.push({ stream: group.stream, receipt: r });
+        const appended = await measuredAppend({ aggregate: def.name, stream: group.stream, origin: 'local', count: group.events.length }, () =>
+          this.writer.append(group.stream, profile, group.events.map(chainEventOf), revision0 ?? NO_STREAM, metadata),
+        );
+        appended.receipts.forEach((receipt, i) => receipts.push({ stream: group.stream, receipt, text: appended.texts[i] }));
         view = next;
         this.views.set(key, view);
       }
@@ -144,7 +156,9 @@ export class AggregateStore {
       let next = before;
       events.forEach((e, i) => (next = def.fold(next, e, stream, (revision0 ?? -1) + 1 + i)));
       try {
-        await this.writer.appendReceived(stream, def.profile(id, stream, next), events.map((e, i) => ({ type: e.type, receipt: receipts[i]! })), revision0 ?? NO_STREAM);
+        await measuredAppend({ aggregate: def.name, stream, origin: 'peer', count: receipts.length, sequence: (revision0 ?? -1) + 1 }, () =>
+          this.writer.appendReceived(stream, def.profile(id, stream, next), events.map((e, i) => ({ type: e.type, receipt: receipts[i]! })), revision0 ?? NO_STREAM),
+        );
       } catch (e) {
         this.views.delete(key);
         throw e;

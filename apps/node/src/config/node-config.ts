@@ -7,6 +7,7 @@ import { parseJsonText } from '@corridor/protocol';
 /** A JSON object mapping principal names to the SHA-256 (64 lowercase hex) of their bearer tokens. */
 const TOKEN_MAP = /^\s*\{\s*("[A-Za-z0-9._@:-]{1,128}"\s*:\s*"[0-9a-f]{64}"\s*(,\s*"[A-Za-z0-9._@:-]{1,128}"\s*:\s*"[0-9a-f]{64}"\s*)*)?\}\s*$/;
 const PEER_LIST = /^did:key:z[1-9A-HJ-NP-Za-km-z]+=https?:\/\/[^\s,=]+(,did:key:z[1-9A-HJ-NP-Za-km-z]+=https?:\/\/[^\s,=]+)*$/;
+const RATE_LIMITS = /^(operator|peer|watcher|auditor|regulator)=\d{1,7}:\d{1,7}(,(operator|peer|watcher|auditor|regulator)=\d{1,7}:\d{1,7})*$/;
 const TOKEN_MAP_MESSAGE = 'must be a JSON object mapping principal names (A-Z a-z 0-9 . _ @ : -) to the SHA-256 of their token as 64 lowercase hex, e.g. {"sbp":"<sha256 hex>"}';
 
 /**
@@ -69,9 +70,51 @@ export class NodeConfig {
   @IsOptional() @IsString() @Matches(TOKEN_MAP, { message: TOKEN_MAP_MESSAGE })
   auditorTokens?: string;
 
-  /** Operator principals (same shape): grants the admin endpoints (projection rebuild and swap). */
+  /**
+   * Operator principals (same shape): every command and read of the node's own API, the admin endpoints, the peering
+   * status (governance/access-roles.json). When neither this nor adminTokens is set, the node generates one operator
+   * token on first start (`<dataDir>/operator.token`, mode 0600; only its SHA-256 is kept), see spec/security.md.
+   */
+  @IsOptional() @IsString() @Matches(TOKEN_MAP, { message: TOKEN_MAP_MESSAGE })
+  operatorTokens?: string;
+
+  /** Deprecated alias of operatorTokens (CORRIDOR_ADMIN_TOKENS); both maps are merged. */
   @IsOptional() @IsString() @Matches(TOKEN_MAP, { message: TOKEN_MAP_MESSAGE })
   adminTokens?: string;
+
+  /**
+   * How far a did:key-signed request's time may be from this node's clock, in seconds (both ways). Its nonce is
+   * remembered for as long as the request could be replayed.
+   */
+  @IsInt() @Min(5) @Max(3600)
+  requestSignatureWindowSeconds = 120;
+
+  /**
+   * Per-principal rate limits overriding governance/access-roles.json: `role=RATE:BURST` entries separated by commas
+   * (requests per second refilled, bucket size), RATE 0 for no limit, e.g. `watcher=5:20,regulator=0:0`.
+   */
+  @IsOptional() @IsString() @Matches(RATE_LIMITS, { message: 'rateLimits must be role=RATE:BURST entries separated by commas (role one of operator, peer, watcher, auditor, regulator), e.g. watcher=5:20' })
+  rateLimits?: string;
+
+  /** Where the rate-limit buckets live: `memory` (this process) or `redis` (REDIS_URL; shared by replicas). */
+  @IsIn(['memory', 'redis'])
+  rateLimitStore: 'memory' | 'redis' = 'memory';
+
+  /** Largest request head (request line and headers), in bytes; larger ones are answered 431. */
+  @IsInt() @Min(1024) @Max(1024 * 1024)
+  maxHeaderBytes = 16 * 1024;
+
+  /** Time a client has to send the request head, in milliseconds. */
+  @IsInt() @Min(1000) @Max(600_000)
+  headersTimeoutMs = 10_000;
+
+  /** Time a client has to send the whole request (head and body), in milliseconds (answers are not limited). */
+  @IsInt() @Min(1000) @Max(3_600_000)
+  requestTimeoutMs = 30_000;
+
+  /** How long an idle keep-alive connection stays open, in milliseconds. */
+  @IsInt() @Min(100) @Max(600_000)
+  keepAliveTimeoutMs = 5_000;
 
   /** Where the projections (read models) live: `sqlite` (projections.sqlite in the data folder) or `redis`. */
   @IsIn(['sqlite', 'redis'])
@@ -116,6 +159,42 @@ export class NodeConfig {
   @IsInt() @Min(100) @Max(86_400_000)
   checkpointIntervalMs = 10_000;
 
+  // ---- operations: readiness and shutdown (spec/operations.md) ----
+
+  /** Readiness fails while a projection is more than this many events behind the head of the log. */
+  @IsInt() @Min(0) @Max(100_000)
+  readyMaxProjectionLag = 5000;
+
+  /**
+   * After SIGTERM, the least time the node keeps listening while it refuses new commands (503 + Retry-After) and
+   * still serves reads, so that load balancers see readiness fail before the port closes. 0: close as soon as
+   * the in-flight commands are done.
+   */
+  @IsInt() @Min(0) @Max(300_000)
+  shutdownDrainMs = 0;
+
+  /** The bound of a graceful shutdown: past it the process exits anyway (exit code 1). */
+  @IsInt() @Min(1000) @Max(600_000)
+  shutdownTimeoutMs = 25_000;
+
+  // ---- telemetry (spec/telemetry.md) ----
+
+  /** Log lines: `text` (Nest's human format, the default) or `json` (one object per line, with trace ids). */
+  @IsIn(['text', 'json'])
+  logFormat: 'text' | 'json' = 'text';
+
+  /** OTLP endpoint of traces and metrics (the standard OTEL_EXPORTER_OTLP_ENDPOINT); unset: no export, no SDK. */
+  @IsOptional() @IsString() @Matches(/^https?:\/\/\S+$/, { message: 'otlpEndpoint must be an http:// or https:// URL' })
+  otlpEndpoint?: string;
+
+  /** The service name of this node's telemetry (OTEL_SERVICE_NAME); default `corridor-node-<jurisdiction>`. */
+  @IsOptional() @IsString() @MinLength(1)
+  otelServiceName?: string;
+
+  /** OTEL_SDK_DISABLED: `true` keeps the SDK off even with an endpoint (any other value: on). */
+  @IsOptional() @IsString()
+  otelSdkDisabled?: string;
+
   get keyFile(): string {
     return this.nodeKeyFile ?? resolve(this.dataDir, 'node.jwk');
   }
@@ -145,6 +224,16 @@ export class NodeConfig {
   get nodeStateFile(): string {
     return resolve(this.dataDir, 'node.sqlite');
   }
+
+  /** Where a generated operator token is written for the person running the node (read by people, never by the node). */
+  get operatorTokenFile(): string {
+    return resolve(this.dataDir, 'operator.token');
+  }
+
+  /** The SHA-256 of a generated operator token, as a token map (what the node keeps). */
+  get operatorTokenDigestFile(): string {
+    return resolve(this.dataDir, 'operator-token.sha256.json');
+  }
 }
 
 /** Environment variable → config field. The README documents each. */
@@ -162,7 +251,15 @@ export const ENVIRONMENT: Record<string, keyof NodeConfig> = {
   CORRIDOR_SCHEDULER_INTERVAL_MS: 'schedulerIntervalMs',
   CORRIDOR_REGULATOR_TOKENS: 'regulatorTokens',
   CORRIDOR_AUDITOR_TOKENS: 'auditorTokens',
+  CORRIDOR_OPERATOR_TOKENS: 'operatorTokens',
   CORRIDOR_ADMIN_TOKENS: 'adminTokens',
+  CORRIDOR_REQUEST_SIGNATURE_WINDOW_SECONDS: 'requestSignatureWindowSeconds',
+  CORRIDOR_RATE_LIMITS: 'rateLimits',
+  CORRIDOR_RATE_LIMIT_STORE: 'rateLimitStore',
+  CORRIDOR_MAX_HEADER_BYTES: 'maxHeaderBytes',
+  CORRIDOR_HEADERS_TIMEOUT_MS: 'headersTimeoutMs',
+  CORRIDOR_REQUEST_TIMEOUT_MS: 'requestTimeoutMs',
+  CORRIDOR_KEEP_ALIVE_TIMEOUT_MS: 'keepAliveTimeoutMs',
   CORRIDOR_PROJECTION_STORE: 'projectionStore',
   REDIS_URL: 'redisUrl',
   CORRIDOR_REDIS_PREFIX: 'redisPrefix',
@@ -173,6 +270,13 @@ export const ENVIRONMENT: Record<string, keyof NodeConfig> = {
   CORRIDOR_PEER_MAX_SKEW_SECONDS: 'peerMaxSkewSeconds',
   CORRIDOR_CHECKPOINT_EVERY: 'checkpointEvery',
   CORRIDOR_CHECKPOINT_INTERVAL_MS: 'checkpointIntervalMs',
+  CORRIDOR_LOG_FORMAT: 'logFormat',
+  OTEL_EXPORTER_OTLP_ENDPOINT: 'otlpEndpoint',
+  OTEL_SERVICE_NAME: 'otelServiceName',
+  OTEL_SDK_DISABLED: 'otelSdkDisabled',
+  CORRIDOR_READY_MAX_PROJECTION_LAG: 'readyMaxProjectionLag',
+  CORRIDOR_SHUTDOWN_DRAIN_MS: 'shutdownDrainMs',
+  CORRIDOR_SHUTDOWN_TIMEOUT_MS: 'shutdownTimeoutMs',
 };
 
 const NUMERIC = new Set<keyof NodeConfig>([
@@ -184,6 +288,14 @@ const NUMERIC = new Set<keyof NodeConfig>([
   'peerMaxSkewSeconds',
   'checkpointEvery',
   'checkpointIntervalMs',
+  'readyMaxProjectionLag',
+  'shutdownDrainMs',
+  'shutdownTimeoutMs',
+  'requestSignatureWindowSeconds',
+  'maxHeaderBytes',
+  'headersTimeoutMs',
+  'requestTimeoutMs',
+  'keepAliveTimeoutMs',
 ]);
 
 export class ConfigError extends Error {
@@ -222,6 +334,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   if (config.eventStore === 'eventstoredb' && !config.eventStoreUrl) problems.push('eventStoreUrl (EVENTSTORE_URL) is required when eventStore is eventstoredb');
   if (config.peerTransport === 'kafka' && !config.kafkaBrokers) problems.push('kafkaBrokers (KAFKA_BROKERS) is required when peerTransport is kafka');
+  if (config.shutdownDrainMs >= config.shutdownTimeoutMs) problems.push('shutdownDrainMs (CORRIDOR_SHUTDOWN_DRAIN_MS) must be shorter than shutdownTimeoutMs (CORRIDOR_SHUTDOWN_TIMEOUT_MS)');
+  if (config.rateLimitStore === 'redis' && !config.redisUrl) problems.push('redisUrl (REDIS_URL) is required when rateLimitStore (CORRIDOR_RATE_LIMIT_STORE) is redis');
+  if (config.headersTimeoutMs > config.requestTimeoutMs) problems.push('headersTimeoutMs (CORRIDOR_HEADERS_TIMEOUT_MS) must not exceed requestTimeoutMs (CORRIDOR_REQUEST_TIMEOUT_MS)');
   if (problems.length) throw new ConfigError(problems);
   return config;
 }

@@ -1,7 +1,7 @@
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
 import type { Response } from 'express';
-import { canonicalize } from '@corridor/protocol';
 import { map, type Observable } from 'rxjs';
+import { canonicalJson } from './canonical-json';
 
 /**
  * Responses are canonical JSON: integers beyond 2^53 stay exact (JSON.stringify cannot print a bigint), and
@@ -15,7 +15,7 @@ export class CanonicalJsonInterceptor implements NestInterceptor {
       map((value) => {
         if (value === undefined || typeof value === 'string' || Buffer.isBuffer(value)) return value;
         res.setHeader('Content-Type', 'application/json; charset=utf-8');
-        return canonicalize(value);
+        return canonicalJson(value);
       }),
     );
   }

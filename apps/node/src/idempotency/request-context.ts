@@ -7,7 +7,8 @@ import { AsyncLocalStorage } from 'node:async_hooks';
  */
 export interface RequestContext {
   idempotencyKey?: string;
-  onTargetStream?: (stream: string) => void;
+  /** Resolves once the target is recorded durably: the command appends only after that. */
+  onTargetStream?: (stream: string) => Promise<void> | void;
 }
 
 export const requestContext = new AsyncLocalStorage<RequestContext>();

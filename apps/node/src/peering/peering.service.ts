@@ -37,6 +37,7 @@ import { PeerCatchUp } from './peer-catch-up';
 import { PEER_TRANSPORT } from './peer-transport.provider';
 import type { PeeringStore } from './peering.store';
 import { PeeringLedger } from './peering-ledger';
+import { cosignSpan, noteRefusal, peerReceiveSpan, startPeerSend, verifySpan } from '../telemetry/peer-telemetry';
 
 const T = corridorDomain.CORRIDOR_EVENT_TYPES;
 
@@ -162,7 +163,11 @@ export class PeeringService implements OnApplicationBootstrap, OnApplicationShut
   }
 
   /** Entry point of every transport. Resolves once the message's effect is durable (or it was refused). */
-  async receive(message: PeerMessage, delivery: PeerDelivery): Promise<void> {
+  receive(message: PeerMessage, delivery: PeerDelivery): Promise<void> {
+    return peerReceiveSpan(this.key.did, this.transport, message, delivery, () => this.receiveNow(message, delivery));
+  }
+
+  private async receiveNow(message: PeerMessage, delivery: PeerDelivery): Promise<void> {
     const p = await this.peeringOf(message.corridor_id);
     if (!p) return this.refuse(message.kind, 'unknown-corridor', `corridor ${message.corridor_id} is not shared with this node`);
     if (!p.peers.includes(delivery.source)) {
@@ -197,7 +202,7 @@ export class PeeringService implements OnApplicationBootstrap, OnApplicationShut
     const head = await this.chains.head(p.stream);
     const seq = typeof receipt.sequence === 'number' ? receipt.sequence : -1;
     const stored = head && seq >= 0 && seq <= head.revision ? await this.chains.storedReceipt(p.stream, seq) : undefined;
-    const verdict = checkInboundReceipt(receipt, {
+    const verdict = verifySpan(this.key.did, { corridorId: p.corridorId, kind: 'receipt', sequence: seq }, () => checkInboundReceipt(receipt, {
       corridorId: p.corridorId,
       sequencerDid: p.keyAt(p.sequencer, seq),
       receiptType: profile.receiptType,
@@ -208,7 +213,7 @@ export class PeeringService implements OnApplicationBootstrap, OnApplicationShut
       stored: stored as { prev_root: string; next_root: string } | undefined,
       now: new Date(),
       maxSkewSeconds: this.config.peerMaxSkewSeconds,
-    });
+    }));
     switch (verdict.verdict) {
       case 'reject':
         return this.refuse('receipt', verdict.reason, verdict.detail);
@@ -262,10 +267,12 @@ export class PeeringService implements OnApplicationBootstrap, OnApplicationShut
    * This node's co-signature of a receipt it holds, sent to the peers. Dated with the receipt's own time (to the
    * second), so co-signing again — after a crash between the append and the co-signature — gives the same bytes.
    */
-  private async cosignHeld(p: CorridorPeering, receipt: JsonObject): Promise<void> {
-    const proof = cosign(receipt, this.key, utcSeconds(new Date(Date.parse(receipt.timestamp as string)))) as unknown as JsonObject;
-    this.peeringStore.addCosignature(p.stream, receipt.sequence as number, this.key.did, receipt.next_root as string, proof);
-    await this.send({ kind: 'cosignature', corridor_id: p.corridorId, sequence: receipt.sequence as number, next_root: receipt.next_root as string, proof }, p.peers);
+  private cosignHeld(p: CorridorPeering, receipt: JsonObject): Promise<void> {
+    return cosignSpan({ corridorId: p.corridorId, sequence: receipt.sequence as number }, async () => {
+      const proof = cosign(receipt, this.key, utcSeconds(new Date(Date.parse(receipt.timestamp as string)))) as unknown as JsonObject;
+      this.peeringStore.addCosignature(p.stream, receipt.sequence as number, this.key.did, receipt.next_root as string, proof);
+      await this.send({ kind: 'cosignature', corridor_id: p.corridorId, sequence: receipt.sequence as number, next_root: receipt.next_root as string, proof }, p.peers);
+    });
   }
 
   /** Proofs beyond the sequencer's on a receipt this node holds: kept when they verify and come from a signer. */
@@ -285,7 +292,9 @@ export class PeeringService implements OnApplicationBootstrap, OnApplicationShut
     const held = await this.chains.storedReceipt(p.stream, sequence).catch(() => undefined);
     if (!held) return this.refuse('cosignature', 'unknown-receipt', `no receipt ${sequence} is held yet (catch-up will bring the co-signature again)`);
     if (held.next_root !== nextRoot) return this.refuse('cosignature', 'other-branch', `co-signature of ${nextRoot} at ${sequence}, but this chain holds ${String(held.next_root)}`);
-    const check = verifyCosignature(held, proof, new Set(p.signers.filter((s) => s !== p.sequencer).map((s) => p.keyAt(s, sequence))));
+    const check = verifySpan(this.key.did, { corridorId: p.corridorId, kind: 'cosignature', sequence }, () =>
+      verifyCosignature(held, proof, new Set(p.signers.filter((s) => s !== p.sequencer).map((s) => p.keyAt(s, sequence)))),
+    );
     if (!check.ok) return this.refuse('cosignature', 'bad-signature', check.detail);
     this.peeringStore.addCosignature(p.stream, sequence, check.signer, nextRoot, proof);
     this.count('cosignature.accepted');
@@ -541,9 +550,14 @@ export class PeeringService implements OnApplicationBootstrap, OnApplicationShut
    */
   private async send(message: PeerMessage, to: readonly string[]): Promise<void> {
     if (to.length === 0) return;
-    this.transport.publish(message, { to }).then(
-      () => this.count(`sent.${message.kind}`),
+    const traced = startPeerSend(this.key.did, this.transport, message, to); // a `peer.send` span; its traceparent travels
+    this.transport.publish(message, { to, traceparent: traced.traceparent }).then(
+      () => {
+        traced.done();
+        this.count(`sent.${message.kind}`);
+      },
       (e: unknown) => {
+        traced.done(e);
         this.count(`send-failed.${message.kind}`);
         this.log.warn(`sending ${message.kind} of ${message.corridor_id}: ${(e as Error).message}`);
       },
@@ -556,6 +570,7 @@ export class PeeringService implements OnApplicationBootstrap, OnApplicationShut
 
   private refuse(kind: string, reason: string, detail: string): void {
     this.count(`rejected.${kind}.${reason}`);
+    noteRefusal(kind, reason);
     this.log.warn(JSON.stringify({ event: 'peer-message-rejected', kind, reason, detail }));
   }
 }

@@ -1,5 +1,5 @@
 import { parseJsonText } from '@corridor/protocol';
-import type { JsonObject, JsonValue } from '@corridor/protocol';
+import type { Ed25519KeyPair, JsonObject, JsonValue } from '@corridor/protocol';
 import {
   CLOUDEVENTS_JSON_CONTENT_TYPE,
   acceptTraceparent,
@@ -10,7 +10,7 @@ import {
   PeerMessageFormatError,
 } from './cloud-event';
 import type { PeerDirectory, PeerMessage, PeerMessageHandler, PeerTransport } from './peer-message';
-import { backoffDelay, checkBackoff, consoleWarningsLogger, errorText, isTimeoutError } from './transport-support';
+import { backoffDelay, checkBackoff, consoleWarningsLogger, errorText, isTimeoutError, signedAuthorization } from './transport-support';
 import type { BackoffOptions, PeerTransportLogger } from './transport-support';
 
 /**
@@ -46,6 +46,11 @@ export interface HttpPeerTransportOptions {
   logger?: PeerTransportLogger;
   /** The clock for envelope `time` (default: the system clock). */
   now?: () => Date;
+  /**
+   * This node's key: every delivery is then signed (`Authorization: CorridorSig …` over method, path and the body as
+   * sent), which is how the receiving node authenticates it as a peer (spec/security.md). Its did must be `selfDid`.
+   */
+  signer?: Ed25519KeyPair;
 }
 
 /** What `receive` did with an inbound message. */
@@ -102,6 +107,7 @@ export class HttpPeerTransport implements PeerTransport {
   private readonly maxQueuedPerPeer: number;
   private readonly logger: PeerTransportLogger;
   private readonly now: () => Date;
+  private readonly signer: Ed25519KeyPair | undefined;
   private readonly queueByPeer = new Map<string, PeerQueue>();
   private readonly workers = new Set<Promise<void>>();
   private readonly stopController = new AbortController();
@@ -121,6 +127,10 @@ export class HttpPeerTransport implements PeerTransport {
     this.maxQueuedPerPeer = options.maxQueuedPerPeer ?? 100_000;
     this.logger = options.logger ?? consoleWarningsLogger;
     this.now = options.now ?? (() => new Date());
+    if (options.signer !== undefined && options.signer.did !== options.selfDid) {
+      throw new TypeError(`signer ${options.signer.did} is not selfDid ${options.selfDid}: a peer is authenticated by the key its messages come from`);
+    }
+    this.signer = options.signer;
   }
 
   async start(handler: PeerMessageHandler): Promise<void> {
@@ -166,8 +176,8 @@ export class HttpPeerTransport implements PeerTransport {
    * Inbound: the node's controller for `POST /peering/messages` passes the request body and headers. Decodes the
    * CloudEvent and resolves once the handler resolved (answer 2xx then); a rejecting handler rejects (answer 5xx, the
    * sender retries). Throws {@link PeerMessageFormatError} for a body or `Content-Type` that is not a peer-message
-   * CloudEvent (answer 400: it will never be accepted). The sender is not authenticated here: the message verifies on
-   * its own.
+   * CloudEvent (answer 400: it will never be accepted). The sender is authenticated by the node before this (a
+   * request signed by a peer's did:key, spec/security.md); the message still verifies on its own.
    */
   async receive(body: string | Uint8Array, headers: InboundHeaders = {}): Promise<PeerReceiveResult> {
     const handler = this.handler;
@@ -273,6 +283,7 @@ export class HttpPeerTransport implements PeerTransport {
     }
     const headers: Record<string, string> = { 'content-type': CLOUDEVENTS_JSON_CONTENT_TYPE, accept: 'application/json, application/problem+json' };
     if (item.traceparent !== undefined) headers.traceparent = item.traceparent;
+    if (this.signer !== undefined) headers.authorization = signedAuthorization(this.signer, 'POST', url, item.body);
     let response: Response;
     try {
       response = await this.fetchImpl(url, {
@@ -370,6 +381,8 @@ export interface PeerCatchUpClientOptions {
   fetchImpl?: FetchLike;
   /** Abort a request after this long (default 10 000 ms). */
   timeoutMs?: number;
+  /** This node's key: every request is then signed (`Authorization: CorridorSig …`), as peers require (spec/security.md). */
+  signer?: Ed25519KeyPair;
 }
 
 /** The largest page `GET /corridors/{id}/receipts` serves (its `limit` maximum). */
@@ -383,10 +396,12 @@ export const MAX_RECEIPT_PAGE = 1000;
 export class PeerCatchUpClient {
   private readonly fetchImpl: FetchLike;
   private readonly timeoutMs: number;
+  private readonly signer: Ed25519KeyPair | undefined;
 
   constructor(options: PeerCatchUpClientOptions = {}) {
     this.fetchImpl = options.fetchImpl ?? ((input, init) => fetch(input, init));
     this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.signer = options.signer;
   }
 
   /**
@@ -417,7 +432,9 @@ export class PeerCatchUpClient {
   private async get(url: string, notFoundIsNull: boolean): Promise<{ body: JsonObject | null }> {
     let response: Response;
     try {
-      response = await this.fetchImpl(url, { method: 'GET', headers: { accept: 'application/json' }, signal: AbortSignal.timeout(this.timeoutMs) });
+      const headers: Record<string, string> = { accept: 'application/json' };
+      if (this.signer !== undefined) headers.authorization = signedAuthorization(this.signer, 'GET', url);
+      response = await this.fetchImpl(url, { method: 'GET', headers, signal: AbortSignal.timeout(this.timeoutMs) });
     } catch (err) {
       const timedOut = isTimeoutError(err);
       throw new PeerRequestError(`${url}: ${timedOut ? `no answer within ${this.timeoutMs} ms` : errorText(err)}`, url);

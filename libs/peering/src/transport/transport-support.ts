@@ -1,6 +1,8 @@
 /**
- * Small pieces the transports share: a logger shape that NestJS's `Logger` satisfies, and exponential backoff.
+ * Small pieces the transports share: a logger shape that NestJS's `Logger` satisfies, exponential backoff, and the
+ * signature of outgoing HTTP requests.
  */
+import { signRequest, type Ed25519KeyPair } from '@corridor/protocol';
 
 /** What the transports log through. NestJS's `Logger` and `console` both fit. */
 export interface PeerTransportLogger {
@@ -60,4 +62,14 @@ export function isTimeoutError(err: unknown): boolean {
 
 function isErrorLike(value: unknown): value is { name: string; message: string } {
   return typeof value === 'object' && value !== null && typeof (value as Error).message === 'string' && typeof (value as Error).name === 'string';
+}
+
+/**
+ * The `Authorization` header of a request signed by this node (`CorridorSig …`, spec/security.md): method, path and
+ * query exactly as they go on the wire (`url` after URL normalisation, as fetch sends it), and the body as sent.
+ * A fresh time and nonce every call, so every attempt of a retried request is signed anew.
+ */
+export function signedAuthorization(signer: Ed25519KeyPair, method: string, url: string, body?: string): string {
+  const u = new URL(url);
+  return signRequest({ method, path: u.pathname + u.search, body }, signer);
 }

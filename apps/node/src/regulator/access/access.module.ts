@@ -1,28 +1,21 @@
-import { Global, Inject, Module, RequestMethod, type MiddlewareConsumer, type NestModule, type OnApplicationShutdown } from '@nestjs/common';
+import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { resolve } from 'node:path';
 import type { NodeConfig } from '../../config/node-config';
 import { NODE_CONFIG } from '../../infrastructure/tokens';
 import { AuditTrailStore } from '../audit/audit-trail.store';
-import { AccessMiddleware } from './access.middleware';
-import { AUDIT_TRAIL, PRINCIPAL_DIRECTORY } from './access.tokens';
-import { PrincipalDirectory } from './principals';
+import { AUDIT_TRAIL } from './access.tokens';
 
-/** Bearer-token principals and the durable access audit trail (`audit.sqlite` in the data folder), for every guarded surface. */
+/**
+ * The durable access audit trail (`audit.sqlite` in the data folder). The security gate (apps/node/src/security)
+ * records on it every request to the audited surfaces — /regulator, /console, /audit, /admin — allowed or denied.
+ */
 @Global()
 @Module({
-  providers: [
-    { provide: PRINCIPAL_DIRECTORY, useFactory: (config: NodeConfig) => new PrincipalDirectory(config), inject: [NODE_CONFIG] },
-    { provide: AUDIT_TRAIL, useFactory: (config: NodeConfig) => new AuditTrailStore(resolve(config.dataDir, 'audit.sqlite')), inject: [NODE_CONFIG] },
-    AccessMiddleware,
-  ],
-  exports: [PRINCIPAL_DIRECTORY, AUDIT_TRAIL],
+  providers: [{ provide: AUDIT_TRAIL, useFactory: (config: NodeConfig) => new AuditTrailStore(resolve(config.dataDir, 'audit.sqlite')), inject: [NODE_CONFIG] }],
+  exports: [AUDIT_TRAIL],
 })
-export class AccessModule implements NestModule, OnApplicationShutdown {
+export class AccessModule implements OnApplicationShutdown {
   constructor(@Inject(AUDIT_TRAIL) private readonly trail: AuditTrailStore) {}
-
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(AccessMiddleware).forRoutes({ path: '{*path}', method: RequestMethod.ALL });
-  }
 
   onApplicationShutdown(): void {
     this.trail.close();
