@@ -48,7 +48,15 @@ export function apiClient(baseUrl: () => string, caller: Caller, operatorToken: 
     }
     if (h.authorization === '') delete h.authorization;
     const init: RequestInit = { method, headers: h, ...(text !== undefined ? { body: text } : {}), ...(options.timeoutMs ? { signal: AbortSignal.timeout(options.timeoutMs) } : {}) };
-    const res = await fetch(baseUrl() + path, init);
+    let res: Response;
+    try {
+      res = await fetch(baseUrl() + path, init);
+    } catch (e) {
+      // A keep-alive socket the server closed as the client reused it ("other side closed"): a read may simply be
+      // sent again. Commands are not retried here — a test that wants that uses an Idempotency-Key.
+      if (method !== 'GET' || !/other side closed|ECONNRESET|socket hang up/i.test(`${(e as Error).message} ${String((e as { cause?: unknown }).cause ?? '')}`)) throw e;
+      res = await fetch(baseUrl() + path, init);
+    }
     const answer = await res.text();
     let parsed: unknown = answer;
     try {
