@@ -31,6 +31,10 @@ export function withOperatorToken(env: Record<string, string>, token: string | n
   return { ...env, CORRIDOR_OPERATOR_TOKENS: JSON.stringify({ ...map, [TEST_OPERATOR_NAME]: sha256Hex(token) }) };
 }
 
+function lowered(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
+}
+
 /** A client of the node at `baseUrl`, calling as `caller` (with `operatorToken` for 'operator'). */
 export function apiClient(baseUrl: () => string, caller: Caller, operatorToken: string | null, options: { timeoutMs?: number } = {}): ApiFn {
   return async <T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiAnswer<T>> => {
@@ -50,11 +54,19 @@ export function apiClient(baseUrl: () => string, caller: Caller, operatorToken: 
     const init: RequestInit = { method, headers: h, ...(text !== undefined ? { body: text } : {}), ...(options.timeoutMs ? { signal: AbortSignal.timeout(options.timeoutMs) } : {}) };
     let res: Response;
     try {
+      if (typeof caller === 'object' && 'key' in caller && !('authorization' in lowered(headers))) {
+        const url = new URL(path, baseUrl());
+        h.authorization = signRequest({ method, path: url.pathname + url.search, body: text }, caller.key); // a fresh nonce
+      }
       res = await fetch(baseUrl() + path, init);
     } catch (e) {
       // A keep-alive socket the server closed as the client reused it ("other side closed"): a read may simply be
       // sent again. Commands are not retried here — a test that wants that uses an Idempotency-Key.
       if (method !== 'GET' || !/other side closed|ECONNRESET|socket hang up/i.test(`${(e as Error).message} ${String((e as { cause?: unknown }).cause ?? '')}`)) throw e;
+      if (typeof caller === 'object' && 'key' in caller && !('authorization' in lowered(headers))) {
+        const url = new URL(path, baseUrl());
+        h.authorization = signRequest({ method, path: url.pathname + url.search, body: text }, caller.key); // a fresh nonce
+      }
       res = await fetch(baseUrl() + path, init);
     }
     const answer = await res.text();
