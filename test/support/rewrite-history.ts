@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { corridorChainProfile, ReceiptChainWriter, SqliteEventStore } from '@corridor/ledger';
@@ -55,5 +56,10 @@ export async function rewriteStateChannel(dataDir: string, corridorId: string, f
     await writer.close();
     await store.close();
   }
+  // The node's own read models folded the old receipts and would refuse the rewritten stream (a gap): a dishonest
+  // node throws them away too, and rebuilds them from its forged log.
+  rmSync(join(dataDir, 'projections.sqlite'), { force: true });
+  rmSync(join(dataDir, 'projections.sqlite-wal'), { force: true });
+  rmSync(join(dataDir, 'projections.sqlite-shm'), { force: true });
   return { replaced: count - fromSequence };
 }
