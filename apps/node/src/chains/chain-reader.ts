@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ChainRangeError, ReceiptChainWriter } from '@corridor/ledger';
-import { addProof, buildCheckpoint, proofList, type Ed25519KeyPair, type JsonObject } from '@corridor/protocol';
+import { addProof, buildCheckpoint, canonicalize, proofList, withoutKeys, type Ed25519KeyPair, type JsonObject } from '@corridor/protocol';
 import { withProofs } from '@corridor/peering';
 import { CHAIN_WRITER, NODE_KEY, PEERING_STORE } from '../infrastructure/tokens';
 import type { PeeringStore } from '../peering/peering.store';
@@ -75,7 +75,9 @@ export class ChainReader {
     const own = await this.ownCheckpoint(stream, size);
     // A shared chain's checkpoint co-signed by the other zones, when this node holds that (same bytes, more proofs).
     const cosigned = this.peering.checkpointAt(stream, own.receipt_count as number);
-    return cosigned && proofList(cosigned).length > 1 ? cosigned : own;
+    // Only if it is this very checkpoint (same roots): a stored one never stands in for a chain that differs.
+    const same = cosigned && canonicalize(withoutKeys(cosigned, 'proof') as JsonObject) === canonicalize(withoutKeys(own, 'proof') as JsonObject);
+    return same && proofList(cosigned).length > 1 ? cosigned : own;
   }
 
   /** The checkpoint of the first `size` receipts signed by this node alone. */

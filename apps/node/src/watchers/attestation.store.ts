@@ -32,7 +32,10 @@ export class AttestationStore {
     this.stmt = {
       at: this.db.prepare('SELECT * FROM attestations WHERE corridor_id = ? AND watcher = ? AND receipt_count = ?'),
       put: this.db.prepare(
-        'INSERT INTO attestations (corridor_id, watcher, receipt_count, final_state_root, digest, matches, credential, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
+        // The first attestation per height stays (the evidence); the same head may later turn out to match this
+        // node's chain (it was behind when the attestation first came): then it counts.
+        `INSERT INTO attestations (corridor_id, watcher, receipt_count, final_state_root, digest, matches, credential, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (corridor_id, watcher, receipt_count) DO UPDATE SET matches = 1 WHERE excluded.matches = 1 AND attestations.matches = 0 AND attestations.final_state_root = excluded.final_state_root`,
       ),
       latestMatching: this.db.prepare(
         `SELECT a.* FROM attestations a WHERE a.corridor_id = ? AND a.matches = 1 AND a.receipt_count =
@@ -46,7 +49,10 @@ export class AttestationStore {
     return row ? fromRow(row) : undefined;
   }
 
-  /** Keeps the first attestation per (corridor, watcher, height); false when one was already there. */
+  /**
+   * Keeps the first attestation per (corridor, watcher, height); a later one of the same head marks it as matching
+   * when it now does. True when a row was added or upgraded.
+   */
   put(corridorId: string, a: StoredAttestation): boolean {
     return this.stmt.put.run(corridorId, a.watcher, a.receipt_count, a.final_state_root, a.digest, a.matches ? 1 : 0, JSON.stringify(a.credential), Date.now()).changes > 0;
   }

@@ -76,11 +76,12 @@ export class WatcherAttestations implements OnApplicationShutdown {
     if (earlier && earlier.final_state_root !== claim.finalStateRoot) return this.slashEquivocation(corridorId, claim.watcher, earlier, attestation);
 
     const matches = await this.matchesOwnChain(corridorId, claim);
-    if (!earlier) {
+    const counted = earlier?.matches === true;
+    if (!counted) {
       this.store.put(corridorId, { watcher: claim.watcher, receipt_count: claim.receiptCount, final_state_root: claim.finalStateRoot, digest, matches: matches === true, credential: attestation });
     }
     if (matches !== true) throw problem.conflict('head-mismatch', 'Head mismatch', matches);
-    if (!earlier) {
+    if (!counted) {
       await this.aggregates.execute(this.bonds, claim.watcher, {
         type: 'RecordAttestation',
         at: this.clock.nowUtc(),
@@ -88,7 +89,7 @@ export class WatcherAttestations implements OnApplicationShutdown {
       });
     }
     const quorum = await this.advanceQuorum(corridorId);
-    return { accepted: true, duplicate: earlier !== undefined, attestation_digest_sha256: digest, quorum };
+    return { accepted: true, duplicate: counted, attestation_digest_sha256: digest, quorum };
   }
 
   private async requireBond(watcher: string, corridorId: string): Promise<void> {
