@@ -125,6 +125,8 @@ export class KafkaPeerTransport implements PeerTransport {
   private readonly failures = new Map<string, number>();
   /** Handled offsets whose commit failed, per `topic\0partition`: retried with the next commit and at stop(). */
   private readonly pendingCommits = new Map<string, { topic: string; partition: number; offset: string }>();
+  /** The background commit loop, while one runs. */
+  private committing: Promise<void> | undefined;
   private consumerJoined = false;
   private lastContact = 0;
   private readonly publishesInFlight = new Map<number, number>();
@@ -250,6 +252,7 @@ export class KafkaPeerTransport implements PeerTransport {
     this.consumer = undefined;
     this.consumerJoined = false;
     if (consumer) {
+      await this.committing; // a background commit in flight lands first: offsets only move forward
       await this.commitPending(consumer);
       await settleWithin(consumer.disconnect(), grace, () =>
         this.logger.warn(`peering/kafka: the consumer did not stop within ${grace} ms (a handler still running?); leaving it`),
@@ -482,10 +485,22 @@ export class KafkaPeerTransport implements PeerTransport {
     this.resumeTimers.add(timer);
   }
 
-  /** Commits `offset` (the next one to read) for the partition, plus any earlier commit that failed. */
+  /**
+   * Records `offset` (the next one to read) as handled and commits it in the background: one commit in flight at a
+   * time, each carrying the latest handled offset of every partition. Only handled messages are ever committed (at
+   * least once, as before), but the consumer no longer waits a broker round trip per message; `stop()` commits
+   * what is pending.
+   */
   private async commit(consumer: Consumer, topic: string, partition: number, offset: string): Promise<void> {
     this.pendingCommits.set(`${topic}\0${partition}`, { topic, partition, offset });
-    await this.commitPending(consumer);
+    if (this.committing) return;
+    this.committing = (async () => {
+      try {
+        while (this.pendingCommits.size > 0 && this.consumer === consumer) await this.commitPending(consumer);
+      } finally {
+        this.committing = undefined;
+      }
+    })();
   }
 
   private async commitPending(consumer: Consumer): Promise<void> {
