@@ -1,8 +1,14 @@
 'use strict';
 // bench/node: corridor transitions over HTTP against a real node process (embedded SQLite), and the node's
 // resident memory after a corridor of 1,000,000 receipts.
-//   node bench/node/run.js [--seconds 20] [--concurrency 32] [--receipts 1000000]
+//   node bench/node/run.js [--seconds 20] [--concurrency 32] [--receipts 1000000] [--idempotency-keys]
+// --idempotency-keys sends every command with its own Idempotency-Key, as a client that retries safely does.
+// The figures are taken after a 2 s warm-up that is not counted.
+// The load generator runs on the same machine as the node, so it uses a lean keep-alive client (see
+// keep-alive-client.js) and the bench prints the CPU time per command of both: on a 2-core machine every
+// microsecond the client spends is taken from the node.
 const { spawn } = require('node:child_process');
+const { createHash, randomBytes } = require('node:crypto');
 const fs = require('node:fs');
 const http = require('node:http');
 const os = require('node:os');
@@ -10,18 +16,27 @@ const path = require('node:path');
 const { parseArgs } = require('node:util');
 const { buildExampleCorridor } = require('../../apps/cli/dist/example-corridor');
 const { machine, percentile, row } = require('../harness');
+const { KeepAliveClient } = require('./keep-alive-client');
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '20' }, concurrency: { type: 'string', default: '32' }, receipts: { type: 'string', default: '1000000' } } });
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '20' }, concurrency: { type: 'string', default: '32' }, receipts: { type: 'string', default: '1000000' }, 'idempotency-keys': { type: 'boolean', default: false } } });
 const SECONDS = Number(values.seconds);
 const CONCURRENCY = Number(values.concurrency);
 const RECEIPTS = Number(values.receipts);
+const KEYED = values['idempotency-keys'];
+const WARMUP_SECONDS = 2;
 const MAIN = path.join(__dirname, '..', '..', 'apps', 'node', 'dist', 'main.js');
 const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+// The bench acts as the node's operator (every command needs a principal): a token of its own, given to the node as
+// a SHA-256 digest.
+const TOKEN = randomBytes(24).toString('base64url');
+const AUTHORIZATION = { authorization: `Bearer ${TOKEN}` };
+const OPERATOR_TOKENS = JSON.stringify({ bench: createHash('sha256').update(TOKEN).digest('hex') });
 
 function request(port, method, urlPath, body) {
   return new Promise((resolve, reject) => {
     const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-    const req = http.request({ host: '127.0.0.1', port, method, path: urlPath, agent, headers: data ? { 'content-type': 'application/json', 'content-length': data.length } : {} }, (res) => {
+    const headers = { ...AUTHORIZATION, ...(data ? { 'content-type': 'application/json', 'content-length': data.length } : {}) };
+    const req = http.request({ host: '127.0.0.1', port, method, path: urlPath, agent, headers }, (res) => {
       const chunks = [];
       res.on('data', (c) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode, text: Buffer.concat(chunks).toString('utf8') }));
@@ -33,7 +48,7 @@ function request(port, method, urlPath, body) {
 }
 
 async function startNode(dataDir) {
-  const child = spawn(process.execPath, [MAIN], { env: { ...process.env, CORRIDOR_DATA_DIR: dataDir, CORRIDOR_HTTP_PORT: '0', CORRIDOR_JURISDICTION: 'PK' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [MAIN], { env: { ...process.env, CORRIDOR_DATA_DIR: dataDir, CORRIDOR_HTTP_PORT: '0', CORRIDOR_JURISDICTION: 'PK', CORRIDOR_OPERATOR_TOKENS: OPERATOR_TOKENS }, stdio: ['ignore', 'pipe', 'pipe'] });
   const port = await new Promise((resolve, reject) => {
     let out = '';
     const onData = (d) => {
@@ -46,6 +61,16 @@ async function startNode(dataDir) {
     child.once('exit', (code) => reject(new Error(`node exited with ${code}: ${out}`)));
   });
   return { child, port };
+}
+
+/** CPU time (user + system) of a process, all threads, and of its main thread, in ms (Linux /proc). */
+function processCpuMs(pid) {
+  const ticks = (file) => {
+    const fields = fs.readFileSync(file, 'utf8').split(') ')[1].split(' ');
+    return Number(fields[11]) + Number(fields[12]);
+  };
+  const msPerTick = 1000 / 100; // USER_HZ
+  return { all: ticks(`/proc/${pid}/stat`) * msPerTick, main: ticks(`/proc/${pid}/task/${pid}/stat`) * msPerTick };
 }
 
 function rssMiB(pid) {
@@ -68,25 +93,45 @@ async function throughput() {
     // One corridor per client: commands on one corridor are serialised by design (one chain, one head).
     const ids = Array.from({ length: CONCURRENCY }, (_, i) => `org.bench.c${i}`);
     for (const id of ids) await activate(port, id);
-    const latencies = [];
-    let errors = 0;
-    const end = Date.now() + SECONDS * 1000;
-    await Promise.all(
-      ids.map(async (id) => {
-        let n = 0;
-        while (Date.now() < end) {
-          const t0 = process.hrtime.bigint();
-          const r = await request(port, 'POST', `/corridors/${id}/transitions`, { transition: { kind: 'trade.invoice.issued.v1', payload: { invoice: `INV-${n++}`, amount: '1250.00', currency: 'USD' } } });
-          latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
-          if (r.status !== 201) errors++;
-        }
-      }),
-    );
+    const clients = ids.map(() => new KeepAliveClient(port, { headers: AUTHORIZATION }));
+    const sent = ids.map(() => 0);
+    /** Each client sends its corridor one command after the other for `seconds`: their latencies (ms) and refusals. */
+    const drive = async (seconds) => {
+      const latencies = [];
+      let errors = 0;
+      const end = Date.now() + seconds * 1000;
+      await Promise.all(
+        ids.map(async (id, c) => {
+          while (Date.now() < end) {
+            const t0 = process.hrtime.bigint();
+            const invoice = `INV-${sent[c]++}`;
+            const headers = KEYED ? { 'Idempotency-Key': `${id}/${invoice}` } : {};
+            const r = await clients[c].post(`/corridors/${id}/transitions`, { transition: { kind: 'trade.invoice.issued.v1', payload: { invoice, amount: '1250.00', currency: 'USD' } } }, headers);
+            latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
+            if (r.status !== 201) errors++;
+          }
+        }),
+      );
+      return { latencies, errors };
+    };
+    await drive(WARMUP_SECONDS); // compiles the hot path and fills the caches: not counted
+    const load0 = os.loadavg()[0];
+    const node0 = processCpuMs(child.pid);
+    const self0 = process.cpuUsage();
+    const { latencies, errors } = await drive(SECONDS);
+    const node1 = processCpuMs(child.pid);
+    const self1 = process.cpuUsage(self0);
+    for (const c of clients) c.close();
+    const perCommand = (ms) => (ms * 1000) / latencies.length;
     latencies.sort((a, b) => a - b);
-    row(`corridor transitions over HTTP (${CONCURRENCY} clients, ${SECONDS} s)`, latencies.length / SECONDS, 'commands/s', '≥ 3,000');
+    row(`corridor transitions over HTTP (${CONCURRENCY} clients, ${SECONDS} s after ${WARMUP_SECONDS} s${KEYED ? ', Idempotency-Key' : ''})`, latencies.length / SECONDS, 'commands/s', '≥ 3,000');
     row('  latency p50', percentile(latencies, 50), 'ms');
     row('  latency p99', percentile(latencies, 99), 'ms', '< 50');
     row('  refused or failed', errors, 'requests');
+    row('  node CPU per command, all threads', perCommand(node1.all - node0.all), 'µs');
+    row('  node CPU per command, main thread', perCommand(node1.main - node0.main), 'µs');
+    row('  load generator CPU per command', (self1.user + self1.system) / latencies.length, 'µs');
+    console.log(`  machine load average (1 min) before / after: ${load0.toFixed(2)} / ${os.loadavg()[0].toFixed(2)}`);
     row('  node resident memory', rssMiB(child.pid), 'MiB');
   } finally {
     child.kill('SIGTERM');

@@ -251,11 +251,15 @@ export class PeeringService implements OnApplicationBootstrap, OnApplicationShut
       throw e;
     }
     this.count('receipt.appended', receipts.length);
-    for (const r of receipts) {
-      await this.harvestProofs(p, r);
-      await this.cosignHeld(p, r);
-      if (isJsonObject(r.transition)) this.peeringStore.settleSentByTransition(p.corridorId, digestOf(r.transition), r.sequence as number);
-    }
+    // Other signers' proofs the receipts already carry (a receipt pulled from the sequencer is served co-signed).
+    for (const r of receipts) if (proofList(r).length > 1) await this.harvestProofs(p, r);
+    // One transaction for the batch's co-signatures and settled proposals: one commit, not two per receipt.
+    this.peeringStore.transaction(() => {
+      for (const r of receipts) {
+        if (isJsonObject(r.transition)) this.peeringStore.settleSentByTransition(p.corridorId, digestOf(r.transition), r.sequence as number);
+      }
+    });
+    await this.cosignHeldBatch(p, receipts);
     const buffer = this.buffered.get(p.corridorId);
     const last = receipts[receipts.length - 1]!.sequence as number;
     const next = buffer?.get(last + 1);
@@ -273,6 +277,59 @@ export class PeeringService implements OnApplicationBootstrap, OnApplicationShut
       this.peeringStore.addCosignature(p.stream, receipt.sequence as number, this.key.did, receipt.next_root as string, proof);
       await this.send({ kind: 'cosignature', corridor_id: p.corridorId, sequence: receipt.sequence as number, next_root: receipt.next_root as string, proof }, p.peers);
     });
+  }
+
+  /** `cosignHeld` for consecutive receipts just appended, their co-signatures stored in one transaction. */
+  private async cosignHeldBatch(p: CorridorPeering, receipts: readonly JsonObject[]): Promise<void> {
+    if (receipts.length === 1) return this.cosignHeld(p, receipts[0]!);
+    const proofs = receipts.map((r) => cosign(r, this.key, utcSeconds(new Date(Date.parse(r.timestamp as string)))) as unknown as JsonObject);
+    this.peeringStore.transaction(() => {
+      receipts.forEach((r, i) => this.peeringStore.addCosignature(p.stream, r.sequence as number, this.key.did, r.next_root as string, proofs[i]!));
+    });
+    for (const [i, r] of receipts.entries()) {
+      await this.send({ kind: 'cosignature', corridor_id: p.corridorId, sequence: r.sequence as number, next_root: r.next_root as string, proof: proofs[i]! }, p.peers);
+    }
+  }
+
+  /**
+   * A page of receipts pulled from the sequencer: the run that continues the head is checked in memory, receipt by
+   * receipt, and appended as one batch (one commit); anything else goes through the one-by-one path.
+   */
+  private async acceptReceiptPage(p: CorridorPeering, page: readonly JsonObject[]): Promise<void> {
+    if (p.isSequencer || page.length === 0) {
+      for (const r of page) await this.acceptReceipt(p, r);
+      return;
+    }
+    const view = await this.store.load(this.corridors, p.corridorId);
+    if (view.state.lifecycle !== 'ACTIVE') {
+      for (const r of page) await this.acceptReceipt(p, r);
+      return;
+    }
+    const profile = this.corridors.profile(p.corridorId, p.stream, view);
+    const start = await this.chains.head(p.stream);
+    let head = start ? { sequence: start.revision, nextRoot: start.nextRoot } : null;
+    const run: JsonObject[] = [];
+    let i = 0;
+    for (; i < page.length; i++) {
+      const r = page[i]!;
+      const seq = typeof r.sequence === 'number' ? r.sequence : -1;
+      const verdict = checkInboundReceipt(r, {
+        corridorId: p.corridorId,
+        sequencerDid: p.keyAt(p.sequencer, seq),
+        receiptType: profile.receiptType,
+        genesisRoot: profile.genesisRoot,
+        lawpackDigestSet: profile.lawpackDigestSet,
+        rulesetDigestSet: profile.rulesetDigestSet,
+        head,
+        now: new Date(),
+        maxSkewSeconds: this.config.peerMaxSkewSeconds,
+      });
+      if (verdict.verdict !== 'append') break;
+      run.push(r);
+      head = { sequence: seq, nextRoot: r.next_root as string };
+    }
+    if (run.length > 0) await this.appendReceived(p, run);
+    for (; i < page.length; i++) await this.acceptReceipt(p, page[i]!);
   }
 
   /** Proofs beyond the sequencer's on a receipt this node holds: kept when they verify and come from a signer. */
@@ -477,7 +534,7 @@ export class PeeringService implements OnApplicationBootstrap, OnApplicationShut
           const page = await this.catchUp.receipts(url, corridorId, after, 500);
           if (page.length === 0) break;
           await this.inLane(corridorId, async () => {
-            for (const r of page) await this.acceptReceipt(p, r);
+            await this.acceptReceiptPage(p, page);
           });
           const now = await this.chains.head(p.stream);
           if ((now ? now.revision : -1) === after) break; // nothing appended (refused, halted or a fork): stop here

@@ -58,6 +58,11 @@ export class PeeringStore {
     };
   }
 
+  /** Runs `fn` in one SQLite transaction (one commit for the many small writes of a batch). */
+  transaction(fn: () => void): void {
+    this.db.transaction(fn)();
+  }
+
   addCosignature(stream: string, sequence: number, signer: string, nextRoot: string, proof: JsonObject): void {
     this.stmt.putCosig.run(stream, sequence, signer, nextRoot, JSON.stringify(proof));
   }
