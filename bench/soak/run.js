@@ -83,7 +83,15 @@ async function main() {
   console.log('minute  accepted/s  co-signed receipts/s  p50 ms  p99 ms  failed  not sent  signed-lag  finality          RSS MiB (PK, AE, 3 watchers)');
   for (let minute = 1; minute <= MINUTES; minute++) {
     await new Promise((r) => setTimeout(r, MINUTE_MS));
-    const sorted = latencies.sort((a, b) => a - b);
+    // Take this minute's figures before anything is awaited: answers keep arriving meanwhile.
+    const sorted = latencies.slice().sort((a, b) => a - b);
+    const accepted = ok;
+    const failures = failed;
+    const notSent = skipped;
+    latencies = [];
+    ok = 0;
+    failed = 0;
+    skipped = 0;
     const view = JSON.parse((await request(ports.AE, 'GET', `/corridors/${id}`, undefined, { monitor: true })).text);
     const head = (view.state_channel?.head?.sequence ?? -1) + 1;
     const signed = (view.peering?.receipt_signed_up_to ?? -1) + 1;
@@ -91,13 +99,9 @@ async function main() {
     memory.push(rss);
     const perSecond = (x) => String(Math.round(x / (MINUTE_MS / 1000)));
     console.log(
-      `${String(minute).padStart(6)}  ${perSecond(ok).padStart(10)}  ${perSecond(signed - lastHead).padStart(20)}  ${percentile(sorted, 50).toFixed(0).padStart(6)}  ${percentile(sorted, 99).toFixed(0).padStart(6)}  ${String(failed).padStart(6)}  ${String(skipped).padStart(8)}  ${String(head - signed).padStart(10)}  ${String(view.finality).padEnd(16)}  ${rss.map((m) => m.toFixed(0)).join(', ')}`,
+      `${String(minute).padStart(6)}  ${perSecond(accepted).padStart(10)}  ${perSecond(signed - lastHead).padStart(20)}  ${percentile(sorted, 50).toFixed(0).padStart(6)}  ${percentile(sorted, 99).toFixed(0).padStart(6)}  ${String(failures).padStart(6)}  ${String(notSent).padStart(8)}  ${String(head - signed).padStart(10)}  ${String(view.finality).padEnd(16)}  ${rss.map((m) => m.toFixed(0)).join(', ')}`,
     );
     lastHead = signed;
-    latencies = [];
-    ok = 0;
-    failed = 0;
-    skipped = 0;
   }
   clearInterval(timer);
   for (const z of ['PK', 'AE']) console.log(`${z} peering counters: ${JSON.stringify(JSON.parse((await request(ports[z], 'GET', '/peering/status', undefined, { monitor: true })).text).counters)}`);
