@@ -1,12 +1,11 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import type { Ed25519KeyPair } from '@corridor/protocol';
 import type { NodeConfig } from './config/node-config';
 import { CorridorsModule } from './corridors/corridors.module';
 import { DisputesModule } from './disputes/disputes.module';
 import { HealthController } from './health.controller';
-import { CanonicalJsonInterceptor } from './http/canonical-json.interceptor';
 import { ProblemFilter } from './http/problem.filter';
 import { dtoValidationPipe } from './http/validation';
 import { LedgerModule } from './infrastructure/ledger.module';
@@ -32,7 +31,6 @@ export class AppModule {
       controllers: [HealthController],
       providers: [
         { provide: APP_FILTER, useClass: ProblemFilter },
-        { provide: APP_INTERCEPTOR, useClass: CanonicalJsonInterceptor },
         { provide: APP_PIPE, useFactory: dtoValidationPipe },
       ],
     };

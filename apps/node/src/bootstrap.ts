@@ -9,6 +9,7 @@ import { canonicalize, parseJsonText, type JsonObject } from '@corridor/protocol
 import { AppModule } from './app.module';
 import type { NodeConfig } from './config/node-config';
 import { loadOrCreateNodeKey } from './config/node-key';
+import { CanonicalJsonExpressAdapter } from './http/canonical-json.adapter';
 import { jsonTextBody } from './http/json-body.middleware';
 import { ProblemFilter } from './http/problem.filter';
 import { idempotencyMiddleware, type InDoubtResolver } from './idempotency/idempotency.middleware';
@@ -31,7 +32,7 @@ export async function startNode(config: NodeConfig, options: { logger?: LoggerSe
   const { key, created } = loadOrCreateNodeKey(config.keyFile, `${config.jurisdiction.toLowerCase()}-node`);
   // Telemetry (spec/telemetry.md): the log format (CORRIDOR_LOG_FORMAT, unless a logger is given), then request spans.
   const telemetry = nodeTelemetry(config, key.did, options.logger);
-  const app = await NestFactory.create(AppModule.register(config, key), { bodyParser: false, logger: telemetry.bootLogger, abortOnError: false });
+  const app = await NestFactory.create(AppModule.register(config, key), new CanonicalJsonExpressAdapter(), { bodyParser: false, logger: telemetry.bootLogger, abortOnError: false });
   const logger = new Logger('Node');
   Logger.overrideLogger(telemetry.runLogger);
   if (created) logger.log(`generated node key ${key.did} in ${config.keyFile}`);

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import {
+  canonicalize,
   computeNextRoot,
   Ed25519KeyPair,
   mmrRootFromNextRoots,
@@ -69,6 +70,21 @@ describe('ReceiptChainWriter on SQLite', () => {
     const roots = receipts.map((r) => r.next_root as string);
     expect(more.mmr.root).toBe(mmrRootFromNextRoots(roots).root);
     expect(more.mmr.peaks).toEqual(mmrRootFromNextRoots(roots).peaks);
+    await store.close();
+  });
+
+  it('gives the canonical text of each receipt exactly as stored, for new appends and recognised retries', async () => {
+    const store = openStore(mkdtempSync(join(tmpdir(), 'chain-writer-')));
+    for (const writer of [new ReceiptChainWriter(store, key), new ReceiptChainWriter(store, key, { signingWorkers: 1 })]) {
+      const stream = `texts-${writer.signingParallelism}`;
+      const appended = await Promise.all([writer.append(stream, profile, [event(0), event(1)], NO_STREAM), writer.append(stream, profile, [event(2)], 1)]);
+      const retried = await writer.append(stream, profile, [event(0), event(1)], NO_STREAM);
+      expect(retried.idempotent).toBe(true);
+      const stored = (await store.read(stream)).map((e) => e.data);
+      expect([...appended.flatMap((a) => a.texts), ...retried.texts]).toEqual([...stored, ...stored.slice(0, 2)]);
+      for (const a of [...appended, retried]) expect(a.texts).toEqual(a.receipts.map((r) => canonicalize(r)));
+      await writer.close();
+    }
     await store.close();
   });
 

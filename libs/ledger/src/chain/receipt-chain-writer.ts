@@ -46,6 +46,11 @@ export interface AppendedReceipts {
   readonly stream: string;
   /** The signed receipts, in order; `receipts[i].sequence === firstSequence + i`. */
   readonly receipts: JsonObject[];
+  /**
+   * The canonical JSON text of each receipt, exactly as stored (the event data): callers that answer with the
+   * receipts reuse it instead of serialising them again.
+   */
+  readonly texts: readonly string[];
   readonly firstSequence: number;
   /** Pass as `expectedRevision` for the next append. */
   readonly nextExpectedRevision: number;
@@ -656,6 +661,7 @@ export class ReceiptChainWriter extends ReceiptChainReader {
         return {
           stream,
           receipts: stored.map((e) => receiptOf(e)),
+          texts: stored.map((e) => e.data),
           firstSequence: expectedLast + 1,
           nextExpectedRevision: expectedLast + n,
           mmr,
@@ -839,8 +845,8 @@ class StreamLane {
       if (!this.halted) this.writer.setHead(this.stream, end);
       let k = 0;
       for (const b of built) {
-        const receipts = b.sealed.map(() => signed[k++]!.receipt);
-        b.req.resolve(appendResult(this.stream, receipts, b.firstSequence, b.after));
+        const mine = signed.slice(k, (k += b.sealed.length));
+        b.req.resolve(appendResult(this.stream, mine, b.firstSequence, b.after));
       }
     } else {
       await previous;
@@ -876,13 +882,14 @@ function receiptOf(event: StoredEvent): JsonObject {
 }
 
 /** The result of an append; its MMR root is bagged on first access only (most callers never look). */
-function appendResult(stream: string, receipts: JsonObject[], firstSequence: number, after: MmrAccumulator): AppendedReceipts {
+function appendResult(stream: string, signed: readonly SignedReceiptText[], firstSequence: number, after: MmrAccumulator): AppendedReceipts {
   let mmr: AppendedReceipts['mmr'] | undefined;
   return {
     stream,
-    receipts,
+    receipts: signed.map((s) => s.receipt),
+    texts: signed.map((s) => s.text),
     firstSequence,
-    nextExpectedRevision: firstSequence + receipts.length - 1,
+    nextExpectedRevision: firstSequence + signed.length - 1,
     get mmr() {
       mmr ??= { size: after.size, root: after.root, peaks: after.peaks };
       return mmr;

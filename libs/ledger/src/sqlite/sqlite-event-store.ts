@@ -306,6 +306,12 @@ class SqliteAllSubscription implements AllSubscription {
     this.wakeup.notify();
   }
 
+  /** Everything committed so far is delivered: wait for the next commit (or a poll, for other processes' commits). */
+  private idle(): Promise<void> {
+    this.caughtUpLatch.open();
+    return this.wakeup.wait(this.pollIntervalMs);
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     this.wakeup.notify();
@@ -321,15 +327,14 @@ class SqliteAllSubscription implements AllSubscription {
         if (!this.store.isOpen) return;
         const { events, scannedTo } = this.store.scanAll(scanned + 1, PAGE, this.options.filter);
         scanned = Math.max(scanned, scannedTo);
-        if (events.length === 0) {
-          this.caughtUpLatch.open();
-          await this.wakeup.wait(this.pollIntervalMs);
-          continue;
-        }
         for (const e of events) {
           if (this.stopped) return;
           yield e;
         }
+        // A short page ends at the end of the log as of its snapshot: wait for the next commit rather than scan an
+        // empty page first (one more read transaction per commit). A commit made meanwhile has already set the
+        // wake-up, which is level-triggered.
+        if (events.length < PAGE) await this.idle();
       }
     } finally {
       this.stopped = true;
