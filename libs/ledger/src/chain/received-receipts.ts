@@ -34,6 +34,7 @@ export interface CheckedReceipt {
 }
 
 /** The fields every receipt carries besides the profile's subject and extra fields. */
+const RFC3339_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
 const STANDARD_FIELDS = ['type', 'sequence', 'timestamp', 'prev_root', 'lawpack_digest_set', 'ruleset_digest_set', 'transition', 'next_root', 'proof'];
 const MAX_DEPTH = 512;
 
@@ -100,7 +101,10 @@ export function checkReceivedReceipts(profile: ChainProfile, receipts: readonly 
     if (seq !== sequence) throw invalid(`sequence is ${seq}, expected ${sequence} (${sequence === 0 ? 'the first of the stream' : `the next after revision ${sequence - 1}`})`);
 
     const timestamp = receipt.timestamp;
-    if (typeof timestamp !== 'string' || Number.isNaN(Date.parse(timestamp))) throw invalid(`timestamp must be a date string, got ${describe(timestamp)}`);
+    // RFC 3339 in UTC, as every node writes it (`Date.parse` alone would take "0" for the year 2000).
+    if (typeof timestamp !== 'string' || !RFC3339_UTC.test(timestamp) || Number.isNaN(Date.parse(timestamp))) {
+      throw invalid(`timestamp must be an RFC 3339 UTC time (YYYY-MM-DDTHH:MM:SS[.fff]Z), got ${describe(timestamp)}`);
+    }
 
     const prevRoot = receipt.prev_root;
     if (!isDigest(prevRoot)) throw invalid(`prev_root must be a digest (64 lowercase hex), got ${describe(prevRoot)}`);

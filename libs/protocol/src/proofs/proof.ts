@@ -143,8 +143,12 @@ function checkProofFields(p: unknown): ProofResult {
   if (typeof p.jws !== 'string' || p.jws === '' || !B64URL.test(p.jws)) {
     return fail('jws-format', 'proof.jws must be base64url (A-Z a-z 0-9 _ -) with no padding');
   }
-  const length = Buffer.from(p.jws, 'base64url').length;
-  if (length !== 64) return fail('signature-length', `Ed25519 signature must be 64 bytes, got ${length}`);
+  const bytes = Buffer.from(p.jws, 'base64url');
+  if (bytes.length !== 64) return fail('signature-length', `Ed25519 signature must be 64 bytes, got ${bytes.length}`);
+  // One text per signature: a last character whose two unused bits are set decodes to the same bytes, which would
+  // make a second, different-looking proof of the same signature (spec/protocol.md §Proofs; the reference's lenient
+  // decoder accepts it).
+  if (bytes.toString('base64url') !== p.jws) return fail('jws-format', 'proof.jws is not the canonical base64url of its 64 bytes (unused bits of the last character are set)');
   return { verificationMethod: vm, ok: true };
 }
 
