@@ -3,6 +3,7 @@
  * followed) and watchers (a bond on this node, recognised as soon as it is posted and again after a restart). And
  * what they may do once recognised.
  */
+import { encodeCloudEvent } from '@corridor/peering';
 import { Ed25519KeyPair } from '@corridor/protocol';
 import type { NodeConfig } from '../../apps/node/src/config/node-config';
 import { NonceCache } from '../../apps/node/src/security/nonce-cache';
@@ -46,6 +47,26 @@ describe('signed principals on a node', () => {
       expect(read.status).toBe(200);
       expect(read.body.receipts).toEqual([]);
       expect((await peer.api('POST', '/peering/messages', {})).status).toBe(400); // reached: not a CloudEvent
+      // Batches (application/cloudevents-batch+json) are taken on this route only, checked whole, and every event must
+      // come from the signing peer.
+      const batch = { 'content-type': 'application/cloudevents-batch+json' };
+      const event = (source: string) =>
+        encodeCloudEvent({ kind: 'cosignature', corridor_id: 'org.example.p', sequence: 0, next_root: 'a'.repeat(64), proof: { type: 'DataIntegrityProof' } }, { source });
+      const empty = await peer.api('POST', '/peering/messages', '[]', batch);
+      expect(empty.status).toBe(400);
+      expect(empty.body.detail).toMatch(/at least one event/);
+      const bad = await peer.api('POST', '/peering/messages', `[${event(peerKey.did)},{"specversion":"1.0"}]`, batch);
+      expect(bad.status).toBe(400);
+      expect(bad.body.detail).toMatch(/^event \[1\]: /);
+      const foreign = await peer.api('POST', '/peering/messages', `[${event(peerKey.did)},${event(strangerKey.did)}]`, batch);
+      expect(foreign.status).toBe(403);
+      expect(foreign.body.detail).toContain(strangerKey.did);
+      // A well-formed batch about a corridor this node does not share: accepted (refused inside, counted), 202.
+      const ok = await peer.api('POST', '/peering/messages', `[${event(peerKey.did)},${event(peerKey.did)}]`, batch);
+      expect(ok.status).toBe(202);
+      expect(ok.body).toEqual({ accepted: 2 });
+      // An array anywhere else is still refused as a body.
+      expect((await s.node.api('POST', '/corridors', '[]', batch)).status).toBe(400);
       expect((await peer.api('GET', '/peering/status')).status).toBe(403);
       expect((await peer.api('GET', '/corridors/org.example.p/stream')).status).toBe(403);
       expect((await peer.api('POST', '/corridors', {})).status).toBe(403);

@@ -2,6 +2,8 @@ import fc from 'fast-check';
 import { canonicalize, digestOf, parseJsonText } from '@corridor/protocol';
 import type { JsonObject, JsonValue } from '@corridor/protocol';
 import {
+  decodeCloudEventBatch,
+  isCloudEventsBatchContentType,
   CLOUDEVENTS_JSON_CONTENT_TYPE,
   decodeCloudEvent,
   encodeCloudEvent,
@@ -80,11 +82,36 @@ describe('the envelope', () => {
     expect(isCloudEventsContentType('application/json')).toBe(false);
   });
 
-  it('decodes bytes as well as text, and extension attributes are allowed', () => {
+  it('decodes bytes as well as text; extension attributes are allowed, and only a well-formed traceparent is kept', () => {
     const env: Record<string, JsonValue> = { ...envelope(), traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', partitionkey: 'x', n: 3, flag: true };
     const event = decodeCloudEvent(Buffer.from(text(env)));
     expect(event.data).toEqual(env.data);
-    expect(Object.keys(event).sort()).toEqual(['data', 'datacontenttype', 'id', 'source', 'specversion', 'subject', 'time', 'type']);
+    expect(Object.keys(event).sort()).toEqual(['data', 'datacontenttype', 'id', 'source', 'specversion', 'subject', 'time', 'traceparent', 'type']);
+    expect(event.traceparent).toBe(env.traceparent);
+    const garbled = decodeCloudEvent(text({ ...envelope(), traceparent: 'not-a-trace' }));
+    expect(Object.keys(garbled)).not.toContain('traceparent');
+  });
+
+  it('a batch is an array of 1..1000 valid events, refused whole with the index of a bad one', () => {
+    const one = envelope();
+    expect(decodeCloudEventBatch(`[${text(one)},${text(one)}]`).map((e) => e.id)).toEqual([one.id, one.id]);
+    expect(isCloudEventsBatchContentType('application/cloudevents-batch+json; charset=utf-8')).toBe(true);
+    expect(isCloudEventsBatchContentType('application/cloudevents+json')).toBe(false);
+    expect(() => decodeCloudEventBatch('[]')).toThrow(/at least one event/);
+    expect(() => decodeCloudEventBatch(text(one))).toThrow(/must be a JSON array/);
+    expect(() => decodeCloudEventBatch(`[${text(one)},{"specversion":"0.3"}]`)).toThrow(/^event \[1\]: specversion must be "1.0"/);
+    expect(() => decodeCloudEventBatch(`[${Array(1001).fill(text(one)).join(',')}]`)).toThrow(/at most 1000 events/);
+    fc.assert(
+      fc.property(fc.array(fc.jsonValue(), { maxLength: 5 }), (values) => {
+        // Random JSON in a batch: refused with a PeerMessageFormatError, never anything else.
+        try {
+          decodeCloudEventBatch(JSON.stringify(values));
+          return false;
+        } catch (e) {
+          return e instanceof PeerMessageFormatError;
+        }
+      }),
+    );
   });
 });
 

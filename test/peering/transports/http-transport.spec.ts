@@ -4,6 +4,7 @@ import { canonicalize } from '@corridor/protocol';
 import type { JsonObject } from '@corridor/protocol';
 import {
   decodeCloudEvent,
+  decodeCloudEventBatch,
   encodeCloudEvent,
   HttpPeerTransport,
   PeerCatchUpClient,
@@ -92,9 +93,10 @@ async function receiver(port?: number): Promise<Receiver> {
   return r;
 }
 
-function sender(peers: Map<string, string>, selfDid = newDid()): { transport: HttpPeerTransport; logger: ReturnType<typeof capturingLogger>; selfDid: string } {
+/** A sending transport; one message per request unless `maxBatchMessages` says otherwise (batching has its own tests). */
+function sender(peers: Map<string, string>, selfDid = newDid(), maxBatchMessages = 1): { transport: HttpPeerTransport; logger: ReturnType<typeof capturingLogger>; selfDid: string } {
   const logger = capturingLogger();
-  const transport = new HttpPeerTransport({ selfDid, peers, retry: RETRY, logger, requestTimeoutMs: 2_000 });
+  const transport = new HttpPeerTransport({ selfDid, peers, retry: RETRY, logger, requestTimeoutMs: 2_000, maxBatchMessages });
   cleanup.push(() => transport.stop());
   return { transport, logger, selfDid };
 }
@@ -234,6 +236,138 @@ describe('HttpPeerTransport: sending', () => {
     await transport.stop();
     expect(transport.healthy()).toBe(false);
     await expect(transport.publish(receiptMessage('c', 0), { to: [peer] })).rejects.toThrow('after stop()');
+  });
+});
+
+/** Every message a request carried, in order: one structured event, or a batch's events. */
+const eventsOf = (r: Received) =>
+  r.headers['content-type'] === 'application/cloudevents-batch+json' ? decodeCloudEventBatch(r.body) : [decodeCloudEvent(r.body)];
+
+describe('HttpPeerTransport: batches', () => {
+  it('what waits while a request is in flight goes in one batched-mode request, in order, each event keeping its traceparent', async () => {
+    const r = await receiver();
+    r.respond = async (_req, res) => {
+      await new Promise((resolve) => setTimeout(resolve, 50)); // a slow peer: messages pile up meanwhile
+      res.statusCode = 202;
+      res.end();
+    };
+    const peer = newDid();
+    const { transport } = sender(new Map([[peer, r.url]]), newDid(), 256);
+    const traceOf = (i: number) => `00-${i.toString(16).padStart(32, '0')}-00f067aa0ba902b7-01`;
+    for (let i = 0; i < 60; i++) await transport.publish(receiptMessage('c-batch', i), { to: [peer], traceparent: traceOf(i + 1) });
+    await transport.idle();
+
+    const events = r.requests.flatMap(eventsOf);
+    expect(events.map((e) => sequenceOf(e.data))).toEqual([...Array(60).keys()]);
+    expect(events.map((e) => e.traceparent)).toEqual([...Array(60).keys()].map((i) => traceOf(i + 1)));
+    expect(r.requests.length).toBeLessThan(10); // not one request per message
+    const batches = r.requests.filter((q) => q.headers['content-type'] === 'application/cloudevents-batch+json');
+    expect(batches.length).toBeGreaterThan(0);
+    for (const b of batches) {
+      expect(JSON.parse(b.body)).toBeInstanceOf(Array);
+      expect(b.headers.traceparent).toBe(eventsOf(b)[0]!.traceparent); // the request continues its first message's trace
+    }
+    expect(transport.queues()[0]).toMatchObject({ queued: 0, delivered: 60, rejected: 0 });
+  });
+
+  it('keeps a batch within maxBatchBytes and maxBatchMessages', async () => {
+    const r = await receiver();
+    let first = true;
+    r.respond = async (_req, res) => {
+      if (first) await new Promise((resolve) => setTimeout(resolve, 50));
+      first = false;
+      res.statusCode = 202;
+      res.end();
+    };
+    const peer = newDid();
+    const one = Buffer.byteLength(encodeCloudEvent(receiptMessage('c-size', 1), { source: newDid() }));
+    const transport = new HttpPeerTransport({ selfDid: newDid(), peers: new Map([[peer, r.url]]), retry: RETRY, logger: capturingLogger(), maxBatchMessages: 7, maxBatchBytes: one * 4 });
+    cleanup.push(() => transport.stop());
+    for (let i = 0; i < 30; i++) await transport.publish(receiptMessage('c-size', i), { to: [peer] });
+    await transport.idle();
+    expect(r.requests.flatMap(eventsOf).map((e) => sequenceOf(e.data))).toEqual([...Array(30).keys()]);
+    for (const q of r.requests) {
+      expect(Buffer.byteLength(q.body)).toBeLessThanOrEqual(one * 4 + 200);
+      expect(eventsOf(q).length).toBeLessThanOrEqual(7);
+    }
+    expect(Math.max(...r.requests.map((q) => eventsOf(q).length))).toBeGreaterThan(1);
+  });
+
+  it('a 413 makes the batches smaller and nothing is lost; another 4xx drops the whole batch', async () => {
+    const r = await receiver();
+    let slow = true;
+    r.respond = async (req, res) => {
+      if (slow) await new Promise((resolve) => setTimeout(resolve, 50));
+      slow = false;
+      const n = eventsOf(req).length;
+      res.statusCode = n > 2 ? 413 : 202;
+      res.end();
+    };
+    const peer = newDid();
+    const { transport, logger } = sender(new Map([[peer, r.url]]), newDid(), 64);
+    for (let i = 0; i < 20; i++) await transport.publish(receiptMessage('c-413', i), { to: [peer] });
+    await transport.idle();
+    const delivered = r.requests.filter((q) => eventsOf(q).length <= 2).flatMap(eventsOf);
+    expect(delivered.map((e) => sequenceOf(e.data))).toEqual([...Array(20).keys()]);
+    expect(transport.queues()[0]).toMatchObject({ delivered: 20, rejected: 0 });
+    expect(logger.lines.some((l) => /found a batch of \d+ too large; sending at most \d+ per request/.test(l))).toBe(true);
+
+    const refusing = await receiver();
+    let hold = true;
+    refusing.respond = async (req, res) => {
+      if (hold) await new Promise((resolve) => setTimeout(resolve, 50));
+      hold = false;
+      res.statusCode = eventsOf(req).length > 1 ? 400 : 202;
+      res.end();
+    };
+    const other = newDid();
+    const s2 = sender(new Map([[other, refusing.url]]), newDid(), 64);
+    for (let i = 0; i < 10; i++) await s2.transport.publish(receiptMessage('c-400', i), { to: [other] });
+    await s2.transport.idle();
+    expect(s2.transport.queues()[0]).toMatchObject({ queued: 0, delivered: 1, rejected: 9 });
+    expect(s2.logger.lines.some((l) => /refused a batch of 9 messages \(receipt [0-9a-f]{64} first\) of corridor c-400: HTTP 400; dropped/.test(l))).toBe(true);
+  });
+
+  it('receiveBatch checks every event before handing any over, then hands them over in order without waiting; one failure fails the batch', async () => {
+    const self = newDid();
+    const peerDid = newDid();
+    const t = new HttpPeerTransport({ selfDid: self, peers: new Map(), retry: RETRY, logger: capturingLogger() });
+    cleanup.push(() => t.stop());
+    const started: number[] = [];
+    const finish: Array<() => void> = [];
+    let failSeq = -1;
+    await t.start((message) => {
+      started.push(sequenceOf(message));
+      if (sequenceOf(message) === failSeq) return Promise.reject(new Error('disk full'));
+      return new Promise<void>((resolve) => finish.push(resolve));
+    });
+    const batch = (events: string[]) => `[${events.join(',')}]`;
+    const ev = (i: number, source = peerDid) => encodeCloudEvent(receiptMessage('c-in', i), { source });
+    const headers = { 'content-type': 'application/cloudevents-batch+json' };
+
+    // A malformed event anywhere: nothing handed over.
+    await expect(t.receive(batch([ev(0), ev(1), '{"specversion":"1.0"}']), headers)).rejects.toThrow(/event \[2\]/);
+    await expect(t.receive('[]', headers)).rejects.toThrow(/at least one event/);
+    await expect(t.receive('{"not":"an array"}', headers)).rejects.toThrow(/must be a JSON array/);
+    expect(started).toEqual([]);
+
+    // Every handler called before any resolved; the answer waits for all of them. Own events are skipped.
+    const pending = t.receiveBatch(batch([ev(0), ev(1, self), ev(2), ev(3)]), headers);
+    await waitFor(() => started.length === 3, { timeoutMs: 2_000, what: 'three handlers started' });
+    expect(started).toEqual([0, 2, 3]);
+    let done = false;
+    void pending.then(() => (done = true));
+    finish.splice(0, 2).forEach((f) => f());
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(done).toBe(false);
+    finish.splice(0).forEach((f) => f());
+    expect((await pending).map((x) => x.outcome)).toEqual(['handled', 'own', 'handled', 'handled']);
+
+    failSeq = 5;
+    const failing = t.receiveBatch(batch([ev(4), ev(5), ev(6)]), headers);
+    await waitFor(() => finish.length === 2, { timeoutMs: 2_000, what: 'the other two handlers' });
+    finish.splice(0).forEach((f) => f());
+    await expect(failing).rejects.toThrow('disk full');
   });
 });
 

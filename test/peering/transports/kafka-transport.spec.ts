@@ -349,3 +349,47 @@ itMock('a consumer crash that kafkajs does not restart is restarted by the trans
   await waitFor(() => a.healthy(), { timeoutMs: 5_000, what: 'healthy again' });
   expect(atA.got.map((g) => sequenceOf(g.message))).toEqual([0, 1, 2]);
 });
+
+it('batchDelivery: a fetched batch is handed over without waiting for each; offsets pass only resolved messages; a failure redelivers from there', async () => {
+  const t = topics();
+  const corridor = `c-batch-${run}`;
+  const publisher = transport(newDid(), t);
+  // Published together: coalesced into few produce requests, still in publish order in the partition.
+  await Promise.all([0, 1, 2, 3, 4, 5].map((i) => publisher.publish(cosignatureMessage(corridor, i), { to: [] })));
+  const { partition, count } = await onlyPartition(t.receiptsTopic);
+  expect(count).toBe(6);
+
+  const a = transport(newDid(), t, { batchDelivery: true });
+  const calls: string[] = [];
+  let failedOnce = false;
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  await a.start(async (message) => {
+    const seq = sequenceOf(message);
+    calls.push(`${seq}:in`);
+    if (seq === 2 && !failedOnce) {
+      failedOnce = true;
+      throw new Error('the store is busy');
+    }
+    if (seq === 4) await gate;
+    calls.push(`${seq}:ok`);
+  });
+
+  await waitFor(() => calls.includes('5:ok'), { timeoutMs: 15_000, what: 'message 5 handled while 4 still waits' });
+  // All six handed over in order, 5 before 4 resolved.
+  expect(calls.filter((c) => c.endsWith(':in'))).toEqual(['0:in', '1:in', '2:in', '3:in', '4:in', '5:in']);
+  expect(calls).not.toContain('4:ok');
+  await sleep(300);
+  // Published in one turn, the six went as one record batch, fetched whole: nothing is committed while the batch is
+  // unresolved, not even 0 and 1.
+  expect((await committed(a.groupId, t.receiptsTopic)).get(partition) ?? -1).toBeLessThan(1);
+
+  release();
+  // Offsets moved past 0 and 1; 2 failed, so 2..5 come again, and the partition ends fully committed.
+  await waitFor(async () => (await committed(a.groupId, t.receiptsTopic)).get(partition) === 6, { timeoutMs: 15_000, what: 'committed offset 6' });
+  const second = calls.slice(calls.lastIndexOf('2:in'));
+  expect(second.filter((c) => c.endsWith(':in'))).toEqual(['2:in', '3:in', '4:in', '5:in']);
+  expect(second.filter((c) => c.endsWith(':ok')).sort()).toEqual(['2:ok', '3:ok', '4:ok', '5:ok']);
+  expect(calls.filter((c) => c === '0:ok')).toHaveLength(1); // before the failure: handled once
+  expect(a.logged.lines.some((l) => /handler rejected .*@2 \(attempt 1\): Error: the store is busy; redelivering from there/.test(l))).toBe(true);
+});

@@ -38,12 +38,16 @@ type AnyDefinition = AggregateDefinition<DomainCommand, DomainEvent, Versioned, 
  */
 @Injectable()
 export class AggregateStore {
+  /** Each instance's view as of its durable receipts: what queries read. */
   private readonly views = new Map<string, AggregateView<Versioned>>();
+  /** The view pipelined commands will produce (decided, appends not yet durable): what the next command is decided on. */
+  private readonly pending = new Map<string, AggregateView<Versioned>>();
   private readonly tails = new Map<string, Promise<unknown>>();
   private readonly listeners: AppendListener[] = [];
 
   constructor(@Inject(CHAIN_WRITER) private readonly writer: ReceiptChainWriter) {}
 
+  /** The instance's view as of its durable receipts (never a pipelined command's state before it is stored). */
   async load<V extends AggregateView<Versioned>>(def: AggregateDefinition<any, any, any, V>, id: string): Promise<V> {
     const key = `${def.name}/${id}`;
     const cached = this.views.get(key);
@@ -66,19 +70,21 @@ export class AggregateStore {
     return view;
   }
 
+  /** The view the next command is decided on: the pipelined one when commands are in flight, else the durable one. */
+  private async working(def: { name: string } & Parameters<AggregateStore['load']>[0], id: string): Promise<AggregateView<Versioned>> {
+    return this.pending.get(`${def.name}/${id}`) ?? this.load(def, id);
+  }
+
   execute<V extends AggregateView<Versioned>>(def: AggregateDefinition<any, any, any, V>, id: string, command: DomainCommand): Promise<CommandOutcome<V>> {
-    return commandSpan(def.name, id, command.type, () =>
-      this.enqueue(def, id, async () => {
-        const outcome = await this.executeNow(def as unknown as AnyDefinition, id, command);
-        if (outcome.receipts.length > 0) this.notify(outcome, 'local');
-        return outcome;
-      }),
-    ) as Promise<CommandOutcome<V>>;
+    return commandSpan(def.name, id, command.type, async () => {
+      const issued = await this.enqueue(def, id, () => this.issue(def as unknown as AnyDefinition, id, command));
+      return issued.done;
+    }) as Promise<CommandOutcome<V>>;
   }
 
   /** Decides a command on the current view without appending anything (a proposal checked before it is sent). */
   async dryRun<V extends AggregateView<Versioned>>(def: AggregateDefinition<any, any, any, V>, id: string, command: DomainCommand): Promise<{ view: V; events: DomainEvent[] }> {
-    const view = (await this.load(def, id)) as V;
+    const view = (await this.working(def, id)) as V;
     return { view, events: (def.decider as Decider<DomainCommand, DomainEvent, Versioned>).decide(command, view.state) };
   }
 
@@ -93,12 +99,61 @@ export class AggregateStore {
     return run;
   }
 
-  private async executeNow(def: AnyDefinition, id: string, command: DomainCommand): Promise<CommandOutcome<AggregateView<Versioned>>> {
+  /**
+   * Decides a command and hands its appends to the writer, in the instance's queue. A command whose events all go
+   * to one stream (the common case) is *pipelined*: once its append is queued in the writer's stream lane — in
+   * order, at the exact expected revision — the next command on the instance may be decided on the view it will
+   * produce, so commands on one busy aggregate share the writer's group commits instead of waiting one fsync each.
+   * `done` settles when the receipts are durable; listeners are told then, in append order. If an append fails, the
+   * cached view is dropped: commands decided on it fail at the writer (their expected revision is gone) and later
+   * ones reload from the store. Commands spanning several streams, or under an Idempotency-Key (whose target stream
+   * is recorded before the append), run start to end inside the queue, as before.
+   */
+  private async issue(def: AnyDefinition, id: string, command: DomainCommand): Promise<{ done: Promise<CommandOutcome<AggregateView<Versioned>>> }> {
     const key = `${def.name}/${id}`;
-    const before = await this.load(def, id);
+    const before = await this.working(def, id);
     const events = (def.decider as Decider<DomainCommand, DomainEvent, Versioned>).decide(command, before.state);
-    if (events.length === 0) return { aggregate: def.name, id, receipts: [], view: before };
+    if (events.length === 0) return { done: Promise.resolve({ aggregate: def.name, id, receipts: [], view: before }) };
+    const stream = def.streamOf(id, events[0]!);
+    const ctx = currentRequestContext();
+    if (ctx?.onTargetStream || events.some((e) => def.streamOf(id, e) !== stream)) {
+      const outcome = await this.executeNow(def, id, before, events);
+      if (outcome.receipts.length > 0) this.notify(outcome, 'local');
+      return { done: Promise.resolve(outcome) };
+    }
+    const revision0 = before.revisions[stream];
+    let next = before;
+    events.forEach((e, i) => (next = def.fold(next, e, stream, (revision0 ?? -1) + 1 + i)));
+    const codec = def.codec(stream);
+    const profile = { ...def.profile(id, stream, next), toTransition: codec.toTransition };
+    const metadata: EventMetadata | undefined = ctx?.idempotencyKey ? { idempotency_key: ctx.idempotencyKey } : undefined;
+    // measuredAppend and writer.append run synchronously up to the lane's queue: the order of issue is the order of append.
+    const appended = measuredAppend({ aggregate: def.name, stream, origin: 'local', count: events.length }, () =>
+      this.writer.append(stream, profile, events.map(chainEventOf), revision0 ?? NO_STREAM, metadata),
+    );
+    this.pending.set(key, next);
+    const done = appended.then(
+      (a) => {
+        // Durable: queries may see it now. Appends complete in issue order, so this is the newest durable state.
+        this.views.set(key, next);
+        if (this.pending.get(key) === next) this.pending.delete(key);
+        const outcome = { aggregate: def.name, id, receipts: a.receipts.map((receipt, i) => ({ stream, receipt, text: a.texts[i] })), view: next };
+        this.notify(outcome, 'local');
+        return outcome;
+      },
+      (e: unknown) => {
+        // The store may have moved on without us: reload on the next command (commands decided on `next` fail too).
+        this.views.delete(key);
+        this.pending.delete(key);
+        throw e;
+      },
+    );
+    return { done };
+  }
 
+  /** A command's appends one stream group after another, each awaited (multi-stream commands, idempotent requests). */
+  private async executeNow(def: AnyDefinition, id: string, before: AggregateView<Versioned>, events: DomainEvent[]): Promise<CommandOutcome<AggregateView<Versioned>>> {
+    const key = `${def.name}/${id}`;
     // Group consecutive events by target stream, keeping their order.
     const groups: { stream: string; events: DomainEvent[] }[] = [];
     for (const e of events) {
@@ -125,10 +180,13 @@ export class AggregateStore {
         );
         appended.receipts.forEach((receipt, i) => receipts.push({ stream: group.stream, receipt, text: appended.texts[i] }));
         view = next;
+        // Durable, and the newest: this command holds the queue and everything issued before it is stored now.
         this.views.set(key, view);
+        this.pending.delete(key);
       }
     } catch (e) {
       this.views.delete(key); // the store may have moved on without us: reload on the next command
+      this.pending.delete(key);
       throw e;
     }
     return { aggregate: def.name, id, receipts, view };
@@ -148,7 +206,7 @@ export class AggregateStore {
   ): Promise<CommandOutcome<V>> {
     return this.enqueue(def, id, async () => {
       const key = `${def.name}/${id}`;
-      const before = (await this.load(def, id)) as V;
+      const before = (await this.working(def, id)) as V;
       guard(before);
       const codec = def.codec(stream);
       const events = receipts.map((r) => codec.fromReceipt('', r));
@@ -161,9 +219,11 @@ export class AggregateStore {
         );
       } catch (e) {
         this.views.delete(key);
+        this.pending.delete(key);
         throw e;
       }
       this.views.set(key, next);
+      this.pending.delete(key);
       const outcome = { aggregate: def.name, id, receipts: receipts.map((receipt) => ({ stream, receipt })), view: next };
       this.notify(outcome, 'peer');
       return outcome;
@@ -188,5 +248,6 @@ export class AggregateStore {
   /** Drops cached views (tests that write to the store behind the node's back). */
   forget(): void {
     this.views.clear();
+    this.pending.clear();
   }
 }

@@ -24,6 +24,11 @@ export function jsonTextBody(req: Request, _res: Response, next: NextFunction): 
     const body = parseJsonText(raw);
     // Every request body of this API is a JSON object; anything else (a bare number — big integers are bigint —,
     // a string, an array) would reach the DTO layer in shapes it was never written for.
+    // The one exception: a batch of peer messages (batched-mode CloudEvents) is an array, and only that route takes it.
+    if (Array.isArray(body) && isPeerBatch(req)) {
+      req.body = body;
+      return next();
+    }
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
       return next(new ProblemException(400, 'invalid-request', 'Invalid request body', `the request body must be a JSON object, not ${body === null ? 'null' : Array.isArray(body) ? 'an array' : typeof body === 'bigint' ? 'a number' : `a ${typeof body}`}`));
     }
@@ -34,4 +39,10 @@ export function jsonTextBody(req: Request, _res: Response, next: NextFunction): 
       next(new ProblemException(400, e.code, e.code === 'float-not-allowed' ? 'Floats are not allowed' : 'Malformed JSON', e.message));
     } else next(e);
   }
+}
+
+/** `POST /peering/messages` with `Content-Type: application/cloudevents-batch+json`. */
+function isPeerBatch(req: Request): boolean {
+  const type = String(req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  return type === 'application/cloudevents-batch+json' && req.method === 'POST' && req.path === '/peering/messages';
 }

@@ -1,8 +1,8 @@
 import { Body, Controller, Get, Headers, HttpCode, Post, Req } from '@nestjs/common';
 import type { Request } from 'express';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { acceptTraceparent, decodeCloudEvent, PeerMessageFormatError } from '@corridor/peering';
-import { canonicalize, type JsonObject } from '@corridor/protocol';
+import { acceptTraceparent, checkCloudEventBatch, decodeCloudEvent, PeerMessageFormatError, type PeerCloudEvent } from '@corridor/peering';
+import { canonicalize, type JsonObject, type JsonValue } from '@corridor/protocol';
 import { ProblemException } from '../http/problem';
 import { principalOf } from '../security/roles';
 import { PeeringService } from './peering.service';
@@ -18,22 +18,28 @@ export class PeeringController {
 
   @Post('messages')
   @HttpCode(202)
-  @ApiOperation({ summary: 'A peer message (CloudEvents structured JSON); accepted once its effect is durable', description: 'Every message verifies on its own (spec/peering.md); a refused one is counted and stores nothing.' })
-  async message(@Body() body: JsonObject, @Headers() headers: Record<string, string>, @Req() req: Request): Promise<{ accepted: true }> {
-    let event;
+  @ApiOperation({
+    summary: 'Peer messages: one CloudEvent (structured JSON) or a batch (application/cloudevents-batch+json); accepted once their effect is durable',
+    description: 'Every message verifies on its own (spec/peering.md); a refused one is counted and stores nothing. A batch is checked whole before any of it is handled, and acknowledged whole.',
+  })
+  async message(@Body() body: JsonValue, @Headers() headers: Record<string, string>, @Req() req: Request): Promise<{ accepted: number }> {
+    let events: PeerCloudEvent[];
     try {
-      event = decodeCloudEvent(canonicalize(body ?? null));
+      events = Array.isArray(body) ? checkCloudEventBatch(body) : [decodeCloudEvent(canonicalize((body ?? null) as JsonObject))];
     } catch (e) {
       if (e instanceof PeerMessageFormatError) throw new ProblemException(400, 'invalid-peer-message', 'Invalid peer message', e.message);
       throw e;
     }
     // The envelope's source must be the node that signed the request: a peer speaks only for itself.
     const signer = principalOf(req);
-    if (signer?.role === 'peer' && signer.name !== event.source) {
-      throw new ProblemException(403, 'source-mismatch', 'Source mismatch', `the message says it comes from ${event.source}, but the request is signed by ${signer.name}`);
+    const foreign = signer?.role === 'peer' ? events.find((e) => e.source !== signer.name) : undefined;
+    if (foreign) {
+      throw new ProblemException(403, 'source-mismatch', 'Source mismatch', `the message says it comes from ${foreign.source}, but the request is signed by ${signer!.name}`);
     }
-    await this.peering.receive(event.data, { source: event.source, id: event.id, traceparent: acceptTraceparent(headers.traceparent) });
-    return { accepted: true };
+    const header = acceptTraceparent(headers.traceparent);
+    // Handed over in order without waiting, so the node works through a batch together (PeeringService's inbox).
+    await Promise.all(events.map((e) => this.peering.receive(e.data, { source: e.source, id: e.id, traceparent: e.traceparent ?? header })));
+    return { accepted: events.length };
   }
 
   @Get('status')

@@ -3,6 +3,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import { corridor as corridorDomain } from '@corridor/domain';
 import {
   addProof,
+  baseDid,
   buildForkAlarmCredential,
   canonicalize,
   digestOf,
@@ -37,9 +38,21 @@ import { PeerCatchUp } from './peer-catch-up';
 import { PEER_TRANSPORT } from './peer-transport.provider';
 import type { PeeringStore } from './peering.store';
 import { PeeringLedger } from './peering-ledger';
-import { cosignSpan, noteRefusal, peerReceiveSpan, startPeerSend, verifySpan } from '../telemetry/peer-telemetry';
+import { activeContext, cosignSpan, inContext, noteRefusal, peerReceiveSpan, startPeerSend, verifySpan, type TraceContext } from '../telemetry/peer-telemetry';
+import { PeerInbox, type InboxEntry } from './peer-inbox';
 
 const T = corridorDomain.CORRIDOR_EVENT_TYPES;
+
+type ReceiptMessage = Extract<PeerMessage, { kind: 'receipt' }>;
+type CosignatureMessage = Extract<PeerMessage, { kind: 'cosignature' }>;
+type ProposalMessage = Extract<PeerMessage, { kind: 'proposal' }>;
+
+/** An inbound message waiting in its corridor's inbox, with the trace it arrived in. */
+interface Inbound {
+  message: PeerMessage;
+  delivery: PeerDelivery;
+  trace: TraceContext;
+}
 
 /** What a non-sequencer node answers when a transition becomes a proposal. */
 export interface ProposalAnswer {
@@ -68,6 +81,13 @@ export class PeeringService implements OnApplicationBootstrap, OnApplicationShut
   private readonly syncing = new Map<string, boolean>();
   /** When each outbox proposal was last sent, by corridor (re-sends are spaced out). */
   private readonly lastSent = new Map<string, Map<string, number>>();
+  /** When pushed receipts (co-signer) or co-signatures (sequencer) last came in, by corridor: see syncAll. */
+  private readonly lastPushed = new Map<string, number>();
+  /** Inbound messages, micro-batched per corridor; each drain runs in the corridor's lane. */
+  private readonly inbox = new PeerInbox<Inbound>(
+    (corridorId, entries) => this.drainInbox(corridorId, entries),
+    (corridorId, work) => void this.inLane(corridorId, work),
+  );
   private timer: NodeJS.Timeout | undefined;
   private stopping = false;
 
@@ -87,8 +107,8 @@ export class PeeringService implements OnApplicationBootstrap, OnApplicationShut
   async onApplicationBootstrap(): Promise<void> {
     this.store.onAppended((outcome, origin) => this.afterAppend(outcome as CommandOutcome<CorridorView>, origin));
     await this.transport.start((message, delivery) => this.receive(message, delivery));
-    void this.syncAll();
-    this.timer = setInterval(() => void this.syncAll(), this.config.peerSyncIntervalMs);
+    void this.syncAll(false);
+    this.timer = setInterval(() => void this.syncAll(true), this.config.peerSyncIntervalMs);
     this.timer.unref();
   }
 
@@ -162,18 +182,61 @@ export class PeeringService implements OnApplicationBootstrap, OnApplicationShut
     return { status: 'proposed', corridor_id: p.corridorId, proposal_id: id, sequencer: p.sequencer };
   }
 
-  /** Entry point of every transport. Resolves once the message's effect is durable (or it was refused). */
+  /**
+   * Entry point of every transport. Resolves once the message's effect is durable (or it was refused). Messages of
+   * one corridor are micro-batched (see PeerInbox): whatever arrived together is worked through together.
+   */
   receive(message: PeerMessage, delivery: PeerDelivery): Promise<void> {
-    return peerReceiveSpan(this.key.did, this.transport, message, delivery, () => this.receiveNow(message, delivery));
+    return peerReceiveSpan(this.key.did, this.transport, message, delivery, () =>
+      this.inbox.put(message.corridor_id, { message, delivery, trace: activeContext() }),
+    );
   }
 
-  private async receiveNow(message: PeerMessage, delivery: PeerDelivery): Promise<void> {
-    const p = await this.peeringOf(message.corridor_id);
-    if (!p) return this.refuse(message.kind, 'unknown-corridor', `corridor ${message.corridor_id} is not shared with this node`);
-    if (!p.peers.includes(delivery.source)) {
-      return this.refuse(message.kind, 'unknown-peer', `${delivery.source} is not a node of corridor ${p.corridorId}`);
-    }
-    await this.inLane(p.corridorId, () => this.handle(p, message));
+  /**
+   * One drain of a corridor's inbox, in arrival order: a run of receipts (on the co-signer) is checked and appended as
+   * one batch, a run of co-signatures stored in one transaction, proposals applied together; anything else one by
+   * one. The work runs in the trace of the first message (each message still has its own `peer.receive` span).
+   */
+  private drainInbox(corridorId: string, entries: readonly InboxEntry<Inbound>[]): Promise<void> {
+    return inContext(entries[0]!.message.trace, async () => {
+      let i = 0;
+      while (i < entries.length) {
+        const p = await this.peeringOf(corridorId);
+        const entry = entries[i]!;
+        const { message, delivery } = entry.message;
+        if (!p || !p.peers.includes(delivery.source)) {
+          if (!p) this.refuse(message.kind, 'unknown-corridor', `corridor ${corridorId} is not shared with this node`);
+          else this.refuse(message.kind, 'unknown-peer', `${delivery.source} is not a node of corridor ${p.corridorId}`);
+          entry.resolve();
+          i++;
+          continue;
+        }
+        // The run of messages of this kind from known peers that starts here.
+        let j = i + 1;
+        const batchable = message.kind === 'cosignature' || message.kind === 'proposal' || (message.kind === 'receipt' && !p.isSequencer);
+        if (batchable) while (j < entries.length && entries[j]!.message.message.kind === message.kind && p.peers.includes(entries[j]!.message.delivery.source)) j++;
+        const run = entries.slice(i, j);
+        i = j;
+        try {
+          const messages = run.map((e) => e.message.message);
+          if (message.kind === 'receipt' && !p.isSequencer) {
+            await this.acceptReceiptPage(p, messages.map((m) => (m as ReceiptMessage).receipt));
+            this.lastPushed.set(corridorId, Date.now());
+          } else if (message.kind === 'cosignature') {
+            await this.acceptCosignatures(p, messages as CosignatureMessage[]);
+            this.lastPushed.set(corridorId, Date.now());
+          } else if (message.kind === 'proposal') {
+            await this.acceptProposals(p, messages.map((m) => (m as ProposalMessage).proposal));
+          } else {
+            await this.handle(p, message);
+          }
+        } catch (e) {
+          for (const r of run) r.reject(e);
+          continue;
+        }
+        for (const r of run) r.resolve();
+      }
+    });
   }
 
   private async handle(p: CorridorPeering, message: PeerMessage): Promise<void> {
@@ -181,9 +244,9 @@ export class PeeringService implements OnApplicationBootstrap, OnApplicationShut
       case 'receipt':
         return this.acceptReceipt(p, message.receipt);
       case 'proposal':
-        return this.acceptProposal(p, message.proposal);
+        return this.acceptProposals(p, [message.proposal]);
       case 'cosignature':
-        return this.acceptCosignature(p, message.sequence, message.next_root, message.proof);
+        return this.acceptCosignatures(p, [message]);
       case 'checkpoint':
         return this.acceptCheckpoint(p, message.checkpoint);
       case 'fork-alarm':
@@ -202,6 +265,12 @@ export class PeeringService implements OnApplicationBootstrap, OnApplicationShut
     const head = await this.chains.head(p.stream);
     const seq = typeof receipt.sequence === 'number' ? receipt.sequence : -1;
     const stored = head && seq >= 0 && seq <= head.revision ? await this.chains.storedReceipt(p.stream, seq) : undefined;
+    if (stored && stored.next_root === receipt.next_root) {
+      // A receipt this node holds (a push after a pull, a redelivery): next_root commits to the whole receipt, so
+      // there is nothing to verify again; only proofs it carries beyond the held ones are looked at.
+      this.count('receipt.duplicate');
+      return this.harvestProofs(p, receipt);
+    }
     const verdict = verifySpan(this.key.did, { corridorId: p.corridorId, kind: 'receipt', sequence: seq }, () => checkInboundReceipt(receipt, {
       corridorId: p.corridorId,
       sequencerDid: p.keyAt(p.sequencer, seq),
@@ -282,13 +351,15 @@ export class PeeringService implements OnApplicationBootstrap, OnApplicationShut
   /** `cosignHeld` for consecutive receipts just appended, their co-signatures stored in one transaction. */
   private async cosignHeldBatch(p: CorridorPeering, receipts: readonly JsonObject[]): Promise<void> {
     if (receipts.length === 1) return this.cosignHeld(p, receipts[0]!);
-    const proofs = receipts.map((r) => cosign(r, this.key, utcSeconds(new Date(Date.parse(r.timestamp as string)))) as unknown as JsonObject);
-    this.peeringStore.transaction(() => {
-      receipts.forEach((r, i) => this.peeringStore.addCosignature(p.stream, r.sequence as number, this.key.did, r.next_root as string, proofs[i]!));
+    return cosignSpan({ corridorId: p.corridorId, sequence: receipts[0]!.sequence as number }, async () => {
+      const proofs = receipts.map((r) => cosign(r, this.key, utcSeconds(new Date(Date.parse(r.timestamp as string)))) as unknown as JsonObject);
+      this.peeringStore.transaction(() => {
+        receipts.forEach((r, i) => this.peeringStore.addCosignature(p.stream, r.sequence as number, this.key.did, r.next_root as string, proofs[i]!));
+      });
+      for (const [i, r] of receipts.entries()) {
+        await this.send({ kind: 'cosignature', corridor_id: p.corridorId, sequence: r.sequence as number, next_root: r.next_root as string, proof: proofs[i]! }, p.peers);
+      }
     });
-    for (const [i, r] of receipts.entries()) {
-      await this.send({ kind: 'cosignature', corridor_id: p.corridorId, sequence: r.sequence as number, next_root: r.next_root as string, proof: proofs[i]! }, p.peers);
-    }
   }
 
   /**
@@ -308,12 +379,23 @@ export class PeeringService implements OnApplicationBootstrap, OnApplicationShut
     const profile = this.corridors.profile(p.corridorId, p.stream, view);
     const start = await this.chains.head(p.stream);
     let head = start ? { sequence: start.revision, nextRoot: start.nextRoot } : null;
+    // Receipts already held (a pull overlapping pushes): acknowledged without verifying again (see acceptReceipt).
+    const headSeq = head ? head.sequence : -1;
+    const held = await this.heldReceipts(p, page.map((r) => r.sequence as number).filter((s) => typeof s === 'number' && s <= headSeq));
+    const isHeld = (r: JsonObject) => typeof r.sequence === 'number' && held.get(r.sequence)?.next_root === r.next_root;
+    const known = page.filter(isHeld);
+    if (known.length > 0) {
+      this.count('receipt.duplicate', known.length);
+      for (const r of known) if (proofList(r).length > 1) await this.harvestProofs(p, r);
+      page = page.filter((r) => !isHeld(r));
+    }
     const run: JsonObject[] = [];
+    const now = new Date();
     let i = 0;
     for (; i < page.length; i++) {
       const r = page[i]!;
       const seq = typeof r.sequence === 'number' ? r.sequence : -1;
-      const verdict = checkInboundReceipt(r, {
+      const verdict = verifySpan(this.key.did, { corridorId: p.corridorId, kind: 'receipt', sequence: seq }, () => checkInboundReceipt(r, {
         corridorId: p.corridorId,
         sequencerDid: p.keyAt(p.sequencer, seq),
         receiptType: profile.receiptType,
@@ -321,9 +403,9 @@ export class PeeringService implements OnApplicationBootstrap, OnApplicationShut
         lawpackDigestSet: profile.lawpackDigestSet,
         rulesetDigestSet: profile.rulesetDigestSet,
         head,
-        now: new Date(),
+        now,
         maxSkewSeconds: this.config.peerMaxSkewSeconds,
-      });
+      }));
       if (verdict.verdict !== 'append') break;
       run.push(r);
       head = { sequence: seq, nextRoot: r.next_root as string };
@@ -340,52 +422,116 @@ export class PeeringService implements OnApplicationBootstrap, OnApplicationShut
     if (!held || held.next_root !== receipt.next_root) return; // not held (yet), or another branch: nothing to merge
     const allowed = new Set(p.signers.filter((s) => s !== p.sequencer).map((s) => p.keyAt(s, seq)));
     for (const proof of proofList(receipt).slice(p.isSequencer ? 0 : 1)) {
+      // A signer's co-signature already held needs no second look (a co-signature is one per signer and receipt).
+      const vm = isJsonObject(proof) && typeof proof.verificationMethod === 'string' ? baseDid(proof.verificationMethod) : '';
+      if (vm && this.peeringStore.hasCosignature(p.stream, seq, vm)) continue;
       const check = verifyCosignature(held, proof, allowed);
       if (check.ok) this.peeringStore.addCosignature(p.stream, seq, check.signer, held.next_root as string, proof as JsonObject);
     }
   }
 
-  private async acceptCosignature(p: CorridorPeering, sequence: number, nextRoot: string, proof: JsonObject): Promise<void> {
-    const held = await this.chains.storedReceipt(p.stream, sequence).catch(() => undefined);
-    if (!held) return this.refuse('cosignature', 'unknown-receipt', `no receipt ${sequence} is held yet (catch-up will bring the co-signature again)`);
-    if (held.next_root !== nextRoot) return this.refuse('cosignature', 'other-branch', `co-signature of ${nextRoot} at ${sequence}, but this chain holds ${String(held.next_root)}`);
-    const check = verifySpan(this.key.did, { corridorId: p.corridorId, kind: 'cosignature', sequence }, () =>
-      verifyCosignature(held, proof, new Set(p.signers.filter((s) => s !== p.sequencer).map((s) => p.keyAt(s, sequence)))),
-    );
-    if (!check.ok) return this.refuse('cosignature', 'bad-signature', check.detail);
-    this.peeringStore.addCosignature(p.stream, sequence, check.signer, nextRoot, proof);
-    this.count('cosignature.accepted');
+  /** Peers' co-signatures of receipts this node holds: each verified, the good ones stored in one transaction. */
+  private async acceptCosignatures(p: CorridorPeering, messages: readonly CosignatureMessage[]): Promise<void> {
+    const held = await this.heldReceipts(p, messages.map((m) => m.sequence));
+    const accepted: Array<{ sequence: number; signer: string; nextRoot: string; proof: JsonObject }> = [];
+    for (const { sequence, next_root: nextRoot, proof } of messages) {
+      const receipt = held.get(sequence);
+      if (!receipt) {
+        this.refuse('cosignature', 'unknown-receipt', `no receipt ${sequence} is held yet (catch-up will bring the co-signature again)`);
+        continue;
+      }
+      if (receipt.next_root !== nextRoot) {
+        this.refuse('cosignature', 'other-branch', `co-signature of ${nextRoot} at ${sequence}, but this chain holds ${String(receipt.next_root)}`);
+        continue;
+      }
+      const check = verifySpan(this.key.did, { corridorId: p.corridorId, kind: 'cosignature', sequence }, () =>
+        verifyCosignature(receipt, proof, new Set(p.signers.filter((s) => s !== p.sequencer).map((s) => p.keyAt(s, sequence)))),
+      );
+      if (!check.ok) {
+        this.refuse('cosignature', 'bad-signature', check.detail);
+        continue;
+      }
+      accepted.push({ sequence, signer: check.signer, nextRoot, proof });
+    }
+    if (accepted.length === 0) return;
+    this.peeringStore.transaction(() => {
+      for (const a of accepted) this.peeringStore.addCosignature(p.stream, a.sequence, a.signer, a.nextRoot, a.proof);
+    });
+    this.count('cosignature.accepted', accepted.length);
+  }
+
+  /** The held receipts at these sequences (one range read when they are close together, as a batch's are). */
+  private async heldReceipts(p: CorridorPeering, sequences: readonly number[]): Promise<Map<number, JsonObject>> {
+    const wanted = [...new Set(sequences.filter((s) => Number.isSafeInteger(s) && s >= 0))];
+    const held = new Map<number, JsonObject>();
+    if (wanted.length === 0) return held;
+    const lo = Math.min(...wanted);
+    const hi = Math.max(...wanted);
+    if (hi - lo < 2 * wanted.length + 64) {
+      const receipts = await this.chains.storedReceipts(p.stream, lo, hi - lo + 1).catch(() => [] as JsonObject[]);
+      for (const r of receipts) held.set(r.sequence as number, r);
+    } else {
+      for (const s of wanted) {
+        const r = await this.chains.storedReceipt(p.stream, s).catch(() => undefined);
+        if (r) held.set(s, r);
+      }
+    }
+    return held;
   }
 
   // ---- proposals (sequencer side) ----
 
-  private async acceptProposal(p: CorridorPeering, proposal: JsonObject): Promise<void> {
-    if (!p.isSequencer) return this.refuse('proposal', 'not-sequencer', `this node does not sequence corridor ${p.corridorId}`);
-    const check = verifyProposal(proposal, p.corridorId, new Set(p.peers));
-    if (!check.ok) return this.refuse('proposal', 'bad-proposal', check.detail);
-    const known = this.peeringStore.proposal(check.id);
-    if (known?.sequence != null) {
-      this.count('proposal.duplicate');
+  /**
+   * Proposals from a peer, in arrival order: each checked and recorded as applied, then all submitted to the corridor
+   * together — the aggregate store orders them as submitted and commits them as a group, not one fsync each.
+   */
+  private async acceptProposals(p: CorridorPeering, proposals: readonly JsonObject[]): Promise<void> {
+    if (!p.isSequencer) {
+      for (const _ of proposals) this.refuse('proposal', 'not-sequencer', `this node does not sequence corridor ${p.corridorId}`);
       return;
     }
-    if (known && (await this.ledger.findTransition(p.stream, proposal.transition as JsonObject, check.proposal.proposed_at))) {
-      this.count('proposal.duplicate');
-      return;
+    const toApply: Array<{ id: string; transition: JsonObject; proposal: JsonObject }> = [];
+    const ids = new Set<string>();
+    for (const proposal of proposals) {
+      const check = verifyProposal(proposal, p.corridorId, new Set(p.peers));
+      if (!check.ok) {
+        this.refuse('proposal', 'bad-proposal', check.detail);
+        continue;
+      }
+      const known = this.peeringStore.proposal(check.id);
+      const inDoubt = known !== undefined && known.sequence == null;
+      if (ids.has(check.id) || known?.sequence != null || (inDoubt && (await this.ledger.findTransition(p.stream, proposal.transition as JsonObject, check.proposal.proposed_at)))) {
+        this.count('proposal.duplicate');
+        continue;
+      }
+      ids.add(check.id);
+      toApply.push({ id: check.id, transition: check.proposal.transition as JsonObject, proposal });
     }
-    this.peeringStore.recordProposal(check.id, p.corridorId, 'applied', proposal, '', null);
-    try {
-      const outcome = await this.store.execute(this.corridors, p.corridorId, {
-        type: 'RecordCorridorTransition',
-        at: this.clock.nowUtc(),
-        data: { corridor_id: p.corridorId, transition: check.proposal.transition },
+    if (toApply.length === 0) return;
+    // Durably, before the corridor sees them: a proposal applied once must be known as applied after any crash.
+    this.peeringStore.transaction(() => {
+      for (const { id, proposal } of toApply) this.peeringStore.recordProposal(id, p.corridorId, 'applied', proposal, '', null);
+    }, true);
+    const outcomes = await Promise.allSettled(
+      toApply.map(({ transition }) =>
+        this.store.execute(this.corridors, p.corridorId, { type: 'RecordCorridorTransition', at: this.clock.nowUtc(), data: { corridor_id: p.corridorId, transition } }),
+      ),
+    );
+    this.peeringStore.transaction(() => {
+      outcomes.forEach((o, k) => {
+        const { id } = toApply[k]!;
+        if (o.status === 'rejected') {
+          this.peeringStore.forgetProposal(id);
+          return;
+        }
+        const receipt = o.value.receipts.find((r) => r.stream === p.stream);
+        if (receipt) this.peeringStore.settleProposal(id, receipt.receipt.sequence as number);
       });
-      const receipt = outcome.receipts.find((r) => r.stream === p.stream);
-      if (receipt) this.peeringStore.settleProposal(check.id, receipt.receipt.sequence as number);
-      this.count('proposal.applied');
-    } catch (e) {
-      this.peeringStore.forgetProposal(check.id);
-      return this.refuse('proposal', 'refused-by-corridor', (e as Error).message);
-    }
+    });
+    outcomes.forEach((o) => {
+      if (o.status === 'fulfilled') this.count('proposal.applied');
+      else this.refuse('proposal', 'refused-by-corridor', (o.reason as Error).message);
+    });
   }
 
   // ---- checkpoints ----
@@ -493,10 +639,17 @@ export class PeeringService implements OnApplicationBootstrap, OnApplicationShut
 
   // ---- catch-up ----
 
-  private async syncAll(): Promise<void> {
+  /**
+   * The periodic (and startup) sync of every shared corridor. On the timer, a corridor whose peer messages are
+   * flowing — pushed receipts appended (co-signer) or co-signatures accepted (sequencer) within the last period, and
+   * no gap waiting — skips the pull: pages pulled then would only repeat what the pushes bring. A gap, a restart or
+   * a silent peer still pulls.
+   */
+  private async syncAll(timer = false): Promise<void> {
     if (this.stopping) return;
     for (const { corridor_id } of this.peeringStore.corridors()) {
-      await this.syncCorridor(corridor_id).catch((e) => this.log.warn(`sync of ${corridor_id}: ${(e as Error).message}`));
+      const flowing = timer && Date.now() - (this.lastPushed.get(corridor_id) ?? 0) < this.config.peerSyncIntervalMs && !this.buffered.get(corridor_id)?.size;
+      await this.syncCorridor(corridor_id, !flowing).catch((e) => this.log.warn(`sync of ${corridor_id}: ${(e as Error).message}`));
     }
   }
 
@@ -505,7 +658,7 @@ export class PeeringService implements OnApplicationBootstrap, OnApplicationShut
    * its unanswered proposals; the sequencer fetches its peers' co-signatures and re-sends a checkpoint not yet
    * co-signed. Runs at startup, on a timer and after a gap, so a node that was away converges by itself.
    */
-  async syncCorridor(corridorId: string): Promise<void> {
+  async syncCorridor(corridorId: string, pull = true): Promise<void> {
     // One sync per corridor at a time; a request during one runs once more after it (a gap seen meanwhile).
     if (this.syncing.has(corridorId)) {
       this.syncing.set(corridorId, true);
@@ -513,21 +666,23 @@ export class PeeringService implements OnApplicationBootstrap, OnApplicationShut
     }
     this.syncing.set(corridorId, false);
     try {
+      let again = false;
       do {
         this.syncing.set(corridorId, false);
-        await this.syncOnce(corridorId);
-      } while (this.syncing.get(corridorId) && !this.stopping);
+        await this.syncOnce(corridorId, pull || again);
+        again = this.syncing.get(corridorId) === true;
+      } while (again && !this.stopping);
     } finally {
       this.syncing.delete(corridorId);
     }
   }
 
-  private async syncOnce(corridorId: string): Promise<void> {
+  private async syncOnce(corridorId: string, pull: boolean): Promise<void> {
     const p = await this.peeringOf(corridorId);
     if (!p || this.stopping) return;
     if (!p.isSequencer) {
       const url = this.config.peerDirectory.get(p.sequencer);
-      if (url) {
+      if (url && pull) {
         for (let guard = 0; guard < 100; guard++) {
           const head = await this.chains.head(p.stream);
           const after = head ? head.revision : -1;
@@ -567,7 +722,7 @@ export class PeeringService implements OnApplicationBootstrap, OnApplicationShut
     }
     const head = await this.chains.head(p.stream);
     if (!head) return;
-    for (const peer of p.peers) {
+    for (const peer of pull ? p.peers : []) {
       const url = this.config.peerDirectory.get(peer);
       if (!url) continue;
       let after = this.peeringStore.cosignedUpToAny(p.stream, p.keysOf(peer));

@@ -5,6 +5,14 @@ import { parseJsonText, type JsonObject } from '@corridor/protocol';
  * What peering adds beside the chains, in the node's `peering.sqlite`: co-signatures of shared receipts, co-signed
  * checkpoints, and transition proposals (sent and not yet seen in a receipt, or applied by this sequencer). The
  * chains themselves stay append-only and byte-identical on every node; proofs are merged in when served.
+ *
+ * Durability (spec/peering.md §6): WAL with `synchronous = NORMAL` — every commit survives the process being killed
+ * (kill -9), and only an operating-system crash can lose the last ones. That is enough for co-signatures and
+ * checkpoints, which are made again or fetched again by catch-up (this node's own co-signature of a receipt it holds
+ * is deterministic; peers' co-signatures and checkpoints are pulled from them), and it keeps an fsync per co-signed
+ * receipt off the event loop. What cannot be made again — a proposal a client was told is on its way, a proposal
+ * this sequencer applied (which must never be applied twice), a corridor this node shares — is committed with
+ * `synchronous = FULL` (`durable`), which also flushes everything committed before it.
  */
 export class PeeringStore {
   private readonly db: Database.Database;
@@ -15,7 +23,7 @@ export class PeeringStore {
   constructor(path: string) {
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
+    this.db.pragma('synchronous = NORMAL');
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS cosignatures (
         stream TEXT NOT NULL, sequence INTEGER NOT NULL, signer TEXT NOT NULL, next_root TEXT NOT NULL, proof TEXT NOT NULL,
@@ -58,9 +66,24 @@ export class PeeringStore {
     };
   }
 
-  /** Runs `fn` in one SQLite transaction (one commit for the many small writes of a batch). */
-  transaction(fn: () => void): void {
-    this.db.transaction(fn)();
+  /**
+   * Runs `fn` in one SQLite transaction (one commit for the many small writes of a batch); `durable` commits it with
+   * an fsync, as proposals need.
+   */
+  transaction(fn: () => void, durable = false): void {
+    if (durable) this.durably(() => this.db.transaction(fn)());
+    else this.db.transaction(fn)();
+  }
+
+  /** Runs `fn` with fsynced commits (the setting applies to transactions begun while it holds). */
+  private durably(fn: () => void): void {
+    if (this.db.inTransaction) throw new Error('PeeringStore: a durable write must begin its own transaction');
+    this.db.pragma('synchronous = FULL');
+    try {
+      fn();
+    } finally {
+      this.db.pragma('synchronous = NORMAL');
+    }
   }
 
   addCosignature(stream: string, sequence: number, signer: string, nextRoot: string, proof: JsonObject): void {
@@ -125,7 +148,9 @@ export class PeeringStore {
 
   /** `sent`: this node proposed it (an outbox entry until a receipt carries it); `applied`: this sequencer ordered it. */
   recordProposal(id: string, corridorId: string, role: 'sent' | 'applied', proposal: JsonObject, transitionDigest: string, sequence: number | null): void {
-    this.stmt.putProposal.run(id, corridorId, role, JSON.stringify(proposal), transitionDigest, sequence, Date.now());
+    const put = () => this.stmt.putProposal.run(id, corridorId, role, JSON.stringify(proposal), transitionDigest, sequence, Date.now());
+    if (this.db.inTransaction) put(); // the caller's transaction decides (PeeringService commits proposals durably)
+    else this.durably(put);
   }
 
   proposal(id: string): { role: string; sequence: number | null } | undefined {
@@ -157,7 +182,7 @@ export class PeeringStore {
   /** Shared corridors this node takes part in (their sync runs at startup and on a timer). */
   registerCorridor(corridorId: string): void {
     if (this.registered.has(corridorId)) return;
-    this.stmt.register.run(corridorId, Date.now());
+    this.durably(() => this.stmt.register.run(corridorId, Date.now()));
     this.registered.add(corridorId);
   }
 

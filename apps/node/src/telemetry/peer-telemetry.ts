@@ -1,4 +1,4 @@
-import { context, SpanKind, trace, type Attributes, type Span } from '@opentelemetry/api';
+import { context, SpanKind, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
 import type { PeerDelivery, PeerMessage, PeerTransport } from '@corridor/peering';
 import { A } from './attributes';
 import { contextOfTraceparent, failSpan, inChildSpan, inSpan, inTrace, tracer, traceparentOf } from './tracing';
@@ -152,4 +152,16 @@ export function noteRefusal(kind: string, reason: string): void {
   if (!span?.isRecording()) return;
   span.setAttributes({ [A.verdict]: 'reject', [A.reason]: reason });
   span.addEvent('peer.refused', { [A.messageKind]: kind, [A.reason]: reason });
+}
+
+/** The active trace context, kept with a message that waits in an inbox. */
+export type TraceContext = Context;
+
+export function activeContext(): TraceContext {
+  return context.active();
+}
+
+/** Runs `fn` in a context captured earlier (a batch's work in the trace of its first message). */
+export function inContext<T>(ctx: TraceContext, fn: () => Promise<T>): Promise<T> {
+  return context.with(ctx, fn);
 }

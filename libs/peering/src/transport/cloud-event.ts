@@ -38,6 +38,11 @@ export interface PeerCloudEvent {
   readonly time: string;
   readonly datacontenttype: 'application/json';
   readonly data: PeerMessage;
+  /**
+   * W3C trace context of the send, as the CloudEvents distributed-tracing extension attribute. Carried in the event
+   * itself so each event of a batch keeps its own trace; a malformed value is dropped on decoding, never trusted.
+   */
+  readonly traceparent?: string;
 }
 
 /** Anything that is not a well-formed peer-message CloudEvent. It will never become one: drop it, do not retry. */
@@ -88,6 +93,16 @@ export function isCloudEventsContentType(value: string): boolean {
   return value.split(';')[0].trim().toLowerCase() === CLOUDEVENTS_JSON_CONTENT_TYPE;
 }
 
+/** Batched-mode CloudEvents: a JSON array of structured events (CloudEvents JSON format §4). */
+export const CLOUDEVENTS_BATCH_CONTENT_TYPE = 'application/cloudevents-batch+json';
+/** Decoding refuses batches of more events than this. */
+export const MAX_PEER_BATCH_EVENTS = 1000;
+
+/** True when a `Content-Type` value names batched-mode JSON CloudEvents. */
+export function isCloudEventsBatchContentType(value: string): boolean {
+  return value.split(';')[0].trim().toLowerCase() === CLOUDEVENTS_BATCH_CONTENT_TYPE;
+}
+
 /**
  * Checks that `value` is a peer message — the right fields for its kind with the right JSON types, nothing more — and
  * returns it as a fresh object holding exactly those fields. Throws {@link PeerMessageFormatError}.
@@ -136,6 +151,8 @@ export interface CloudEventOptions {
   source: string;
   /** The envelope's `time` (default: now, to the second). */
   time?: Date | string;
+  /** W3C trace context to carry as the `traceparent` extension attribute. */
+  traceparent?: string;
 }
 
 /** Wraps a message in its CloudEvent. Throws {@link PeerMessageFormatError} when the message or the source is malformed. */
@@ -144,6 +161,9 @@ export function toCloudEvent(message: PeerMessage, options: CloudEventOptions): 
   const source = requireSource(options.source, 'source');
   const time = options.time === undefined ? utcSeconds(new Date()) : typeof options.time === 'string' ? options.time : utcSeconds(options.time);
   requireTime(time, 'time');
+  if (options.traceparent !== undefined && !isTraceparent(options.traceparent)) {
+    throw new PeerMessageFormatError(`traceparent is not a W3C trace context value: ${JSON.stringify(String(options.traceparent).slice(0, 80))}`, 'traceparent');
+  }
   return {
     specversion: '1.0',
     id: idOf(data),
@@ -153,6 +173,7 @@ export function toCloudEvent(message: PeerMessage, options: CloudEventOptions): 
     time,
     datacontenttype: 'application/json',
     data,
+    ...(options.traceparent !== undefined ? { traceparent: options.traceparent } : {}),
   };
 }
 
@@ -179,27 +200,53 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
  * {@link PeerMessageFormatError} for anything else, and nothing but that.
  */
 export function decodeCloudEvent(input: string | Uint8Array): PeerCloudEvent {
+  return checkEnvelope(parseEnvelopeText(input, 'envelope'));
+}
+
+/** A batched-mode body (text or UTF-8 bytes), parsed and checked as {@link checkCloudEventBatch} does. */
+export function decodeCloudEventBatch(input: string | Uint8Array): PeerCloudEvent[] {
+  return checkCloudEventBatch(parseEnvelopeText(input, 'batch'));
+}
+
+function parseEnvelopeText(input: string | Uint8Array, what: 'envelope' | 'batch'): JsonValue {
   let text: string;
   if (typeof input === 'string') {
     text = input;
   } else if (input instanceof Uint8Array) {
-    if (input.length > MAX_PEER_EVENT_SIZE) throw new PeerMessageFormatError(`the envelope is larger than ${MAX_PEER_EVENT_SIZE} bytes`);
+    if (input.length > MAX_PEER_EVENT_SIZE) throw new PeerMessageFormatError(`the ${what} is larger than ${MAX_PEER_EVENT_SIZE} bytes`);
     try {
       text = utf8.decode(input);
     } catch {
-      throw new PeerMessageFormatError('the envelope is not valid UTF-8');
+      throw new PeerMessageFormatError(`the ${what} is not valid UTF-8`);
     }
   } else {
-    throw new PeerMessageFormatError(`the envelope must be text, got ${describe(input)}`);
+    throw new PeerMessageFormatError(`the ${what} must be text, got ${describe(input)}`);
   }
-  if (text.length > MAX_PEER_EVENT_SIZE) throw new PeerMessageFormatError(`the envelope is larger than ${MAX_PEER_EVENT_SIZE} characters`);
-  let parsed: JsonValue;
+  if (text.length > MAX_PEER_EVENT_SIZE) throw new PeerMessageFormatError(`the ${what} is larger than ${MAX_PEER_EVENT_SIZE} characters`);
   try {
-    parsed = parseJsonText(text);
+    return parseJsonText(text);
   } catch (err) {
-    throw new PeerMessageFormatError(`the envelope is not acceptable JSON: ${(err as Error).message}`);
+    throw new PeerMessageFormatError(`the ${what} is not acceptable JSON: ${(err as Error).message}`);
   }
-  return checkEnvelope(parsed);
+}
+
+/**
+ * Checks a batched-mode CloudEvents value (already parsed JSON: an array of 1..{@link MAX_PEER_BATCH_EVENTS}
+ * structured events), each as {@link decodeCloudEvent} does. All or nothing: one bad event refuses the batch, naming
+ * its index. Throws {@link PeerMessageFormatError}.
+ */
+export function checkCloudEventBatch(parsed: JsonValue): PeerCloudEvent[] {
+  if (!Array.isArray(parsed)) throw new PeerMessageFormatError(`a batch must be a JSON array of CloudEvents, got ${describe(parsed)}`);
+  if (parsed.length === 0) throw new PeerMessageFormatError('a batch must hold at least one event');
+  if (parsed.length > MAX_PEER_BATCH_EVENTS) throw new PeerMessageFormatError(`a batch may hold at most ${MAX_PEER_BATCH_EVENTS} events, got ${parsed.length}`);
+  return parsed.map((event, i) => {
+    try {
+      return checkEnvelope(event);
+    } catch (err) {
+      if (err instanceof PeerMessageFormatError) throw new PeerMessageFormatError(`event [${i}]: ${err.message}`, err.path === '' ? `[${i}]` : `[${i}].${err.path}`);
+      throw err;
+    }
+  });
 }
 
 function checkEnvelope(parsed: JsonValue): PeerCloudEvent {
@@ -236,7 +283,8 @@ function checkEnvelope(parsed: JsonValue): PeerCloudEvent {
     const rule = data.kind === 'receipt' ? "the receipt's next_root" : 'the SHA-256 of the canonical message';
     throw new PeerMessageFormatError(`id ${describe(id)} is not ${rule} (${expected})`, 'id');
   }
-  return { specversion: '1.0', id, source, type, subject, time, datacontenttype: 'application/json', data };
+  const traceparent = acceptTraceparent(env.traceparent);
+  return { specversion: '1.0', id, source, type, subject, time, datacontenttype: 'application/json', data, ...(traceparent !== undefined ? { traceparent } : {}) };
 }
 
 function requireObject(value: unknown, path: string): JsonObject {

@@ -1,9 +1,12 @@
 import { parseJsonText } from '@corridor/protocol';
 import type { Ed25519KeyPair, JsonObject, JsonValue } from '@corridor/protocol';
 import {
+  CLOUDEVENTS_BATCH_CONTENT_TYPE,
   CLOUDEVENTS_JSON_CONTENT_TYPE,
   acceptTraceparent,
   decodeCloudEvent,
+  decodeCloudEventBatch,
+  isCloudEventsBatchContentType,
   encodePeerEvent,
   isCloudEventsContentType,
   isTraceparent,
@@ -15,7 +18,9 @@ import type { BackoffOptions, PeerTransportLogger } from './transport-support';
 
 /**
  * The embedded default transport (spec/peering-transports.md). Outbound: one in-memory FIFO queue per destination
- * peer, delivered in order by `POST {baseUrl}/peering/messages` with the CloudEvent as the body; 2xx delivered,
+ * peer, delivered in order by `POST {baseUrl}/peering/messages`: one message as a structured CloudEvent, or — when
+ * several wait — up to `maxBatchMessages`/`maxBatchBytes` of them as one batched-mode CloudEvents array (each event
+ * carrying its own `traceparent` attribute), acknowledged together; 2xx delivered,
  * 408/429/5xx and network errors retried with exponential backoff (the queue waits, so order holds), any other
  * status is the peer refusing the message for good (logged and dropped). Inbound: the node's HTTP controller hands
  * the request body to {@link HttpPeerTransport.receive}. The queues do not survive a restart; the HTTP catch-up pull
@@ -43,6 +48,13 @@ export interface HttpPeerTransportOptions {
   requestTimeoutMs?: number;
   /** `publish` refuses a message when this many are already waiting for one peer (default 100 000). */
   maxQueuedPerPeer?: number;
+  /** At most this many queued messages go in one request (default 256; 1 sends every message on its own). */
+  maxBatchMessages?: number;
+  /**
+   * A batch stops growing before its body would exceed this many bytes (default 192 KiB, under the node's default
+   * request body limit of 256 KiB); a single larger message still goes, on its own.
+   */
+  maxBatchBytes?: number;
   logger?: PeerTransportLogger;
   /** The clock for envelope `time` (default: the system clock). */
   now?: () => Date;
@@ -80,6 +92,8 @@ interface Outgoing {
   readonly kind: PeerMessage['kind'];
   readonly corridorId: string;
   readonly body: string;
+  /** UTF-8 length of `body`. */
+  readonly bytes: number;
   readonly traceparent?: string;
 }
 
@@ -87,13 +101,15 @@ interface PeerQueue {
   readonly peer: string;
   readonly items: Outgoing[];
   running: boolean;
+  /** The most messages a request carries to this peer (lowered when the peer answers 413). */
+  batchLimit: number;
   attempts: number;
   lastError?: string;
   delivered: number;
   rejected: number;
 }
 
-type Attempt = { outcome: 'delivered' } | { outcome: 'rejected'; reason: string } | { outcome: 'retry'; reason: string; retryAfterMs?: number };
+type Attempt = { outcome: 'delivered' } | { outcome: 'rejected'; reason: string; status: number } | { outcome: 'retry'; reason: string; retryAfterMs?: number };
 
 const DEFAULT_RETRY: BackoffOptions = { initialMs: 250, maxMs: 30_000 };
 
@@ -105,6 +121,8 @@ export class HttpPeerTransport implements PeerTransport {
   private readonly retry: BackoffOptions;
   private readonly requestTimeoutMs: number;
   private readonly maxQueuedPerPeer: number;
+  private readonly maxBatchMessages: number;
+  private readonly maxBatchBytes: number;
   private readonly logger: PeerTransportLogger;
   private readonly now: () => Date;
   private readonly signer: Ed25519KeyPair | undefined;
@@ -125,6 +143,8 @@ export class HttpPeerTransport implements PeerTransport {
     this.retry = checkBackoff(options.retry ?? DEFAULT_RETRY, 'HttpPeerTransport retry');
     this.requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
     this.maxQueuedPerPeer = options.maxQueuedPerPeer ?? 100_000;
+    this.maxBatchMessages = positiveInteger(options.maxBatchMessages ?? 256, 'maxBatchMessages');
+    this.maxBatchBytes = positiveInteger(options.maxBatchBytes ?? 192 * 1024, 'maxBatchBytes');
     this.logger = options.logger ?? consoleWarningsLogger;
     this.now = options.now ?? (() => new Date());
     if (options.signer !== undefined && options.signer.did !== options.selfDid) {
@@ -149,7 +169,7 @@ export class HttpPeerTransport implements PeerTransport {
     if (options.traceparent !== undefined && !isTraceparent(options.traceparent)) {
       throw new PeerMessageFormatError(`traceparent is not a W3C trace context value: ${JSON.stringify(String(options.traceparent).slice(0, 80))}`, 'traceparent');
     }
-    const { event, text: body } = encodePeerEvent(message, { source: this.selfDid, time: this.now() });
+    const { event, text: body } = encodePeerEvent(message, { source: this.selfDid, time: this.now(), traceparent: options.traceparent });
     const id = event.id;
     const recipients = [...new Set(options.to)].filter((did) => did !== this.selfDid);
     const unknown = recipients.filter((did) => !this.peers.has(did));
@@ -160,11 +180,11 @@ export class HttpPeerTransport implements PeerTransport {
         throw new Error(`HttpPeerTransport: ${queue.items.length} messages already wait for ${did} (the limit); not queued`);
       }
     }
-    const item: Outgoing = { id, kind: message.kind, corridorId: message.corridor_id, body, traceparent: options.traceparent };
+    const item: Outgoing = { id, kind: message.kind, corridorId: message.corridor_id, body, bytes: Buffer.byteLength(body), traceparent: options.traceparent };
     for (const did of recipients) {
       let queue = this.queueByPeer.get(did);
       if (!queue) {
-        queue = { peer: did, items: [], running: false, attempts: 0, delivered: 0, rejected: 0 };
+        queue = { peer: did, items: [], running: false, batchLimit: this.maxBatchMessages, attempts: 0, delivered: 0, rejected: 0 };
         this.queueByPeer.set(did, queue);
       }
       queue.items.push(item);
@@ -183,13 +203,37 @@ export class HttpPeerTransport implements PeerTransport {
     const handler = this.handler;
     if (!handler || this.stopped) throw new Error('HttpPeerTransport: not receiving (start() not called, or stopped)');
     const contentType = header(headers, 'content-type');
+    if (contentType !== undefined && isCloudEventsBatchContentType(contentType)) {
+      const results = await this.receiveBatch(body, headers);
+      return { id: results[0]!.id, outcome: results.every((r) => r.outcome === 'own') ? 'own' : 'handled' };
+    }
     if (contentType !== undefined && !isCloudEventsContentType(contentType)) {
-      throw new PeerMessageFormatError(`Content-Type must be ${CLOUDEVENTS_JSON_CONTENT_TYPE} (a structured-mode CloudEvent), got ${JSON.stringify(contentType.slice(0, 100))}`, 'content-type');
+      throw new PeerMessageFormatError(`Content-Type must be ${CLOUDEVENTS_JSON_CONTENT_TYPE} (a structured-mode CloudEvent) or ${CLOUDEVENTS_BATCH_CONTENT_TYPE}, got ${JSON.stringify(contentType.slice(0, 100))}`, 'content-type');
     }
     const event = decodeCloudEvent(body);
     if (event.source === this.selfDid) return { id: event.id, outcome: 'own' };
-    await handler(event.data, { source: event.source, id: event.id, traceparent: acceptTraceparent(header(headers, 'traceparent')) });
+    await handler(event.data, { source: event.source, id: event.id, traceparent: event.traceparent ?? acceptTraceparent(header(headers, 'traceparent')) });
     return { id: event.id, outcome: 'handled' };
+  }
+
+  /**
+   * Inbound batched-mode body (a JSON array of CloudEvents): every event is checked before any is handled (one bad
+   * event refuses the batch); then each is handed to the handler in order — the calls are made one after another
+   * without waiting, so the receiver can work through them together — and this resolves once every handler resolved.
+   * One handler failing rejects it, and the sender sends the whole batch again: handlers are idempotent.
+   */
+  async receiveBatch(body: string | Uint8Array, headers: InboundHeaders = {}): Promise<PeerReceiveResult[]> {
+    const handler = this.handler;
+    if (!handler || this.stopped) throw new Error('HttpPeerTransport: not receiving (start() not called, or stopped)');
+    const events = decodeCloudEventBatch(body);
+    const fallback = acceptTraceparent(header(headers, 'traceparent'));
+    const handled = events.map((event) =>
+      event.source === this.selfDid ? undefined : handler(event.data, { source: event.source, id: event.id, traceparent: event.traceparent ?? fallback }),
+    );
+    const outcomes = await Promise.allSettled(handled.filter((h) => h !== undefined));
+    const failed = outcomes.find((o) => o.status === 'rejected');
+    if (failed) throw (failed as PromiseRejectedResult).reason;
+    return events.map((event, i) => ({ id: event.id, outcome: handled[i] === undefined ? 'own' : 'handled' }));
   }
 
   /** True from start() until stop(): HTTP delivery needs no standing connection (failing peers show in queues()). */
@@ -244,22 +288,29 @@ export class HttpPeerTransport implements PeerTransport {
 
   private async drain(queue: PeerQueue): Promise<void> {
     while (!this.stopped && queue.items.length > 0) {
-      const item = queue.items[0];
-      const attempt = await this.attempt(queue.peer, item);
+      const batch = this.nextBatch(queue);
+      const attempt = await this.attempt(queue.peer, batch);
       if (this.stopped) return;
       if (attempt.outcome === 'delivered') {
-        queue.items.shift();
-        queue.delivered++;
+        queue.items.splice(0, batch.length);
+        queue.delivered += batch.length;
         queue.attempts = 0;
         queue.lastError = undefined;
         continue;
       }
+      if (attempt.outcome === 'rejected' && attempt.status === 413 && batch.length > 1) {
+        // Too large for the peer's body limit: the same messages again, in smaller requests.
+        queue.batchLimit = Math.max(1, Math.floor(batch.length / 2));
+        this.logger.warn(`peering/http: ${queue.peer} found a batch of ${batch.length} too large; sending at most ${queue.batchLimit} per request`);
+        continue;
+      }
       if (attempt.outcome === 'rejected') {
-        queue.items.shift();
-        queue.rejected++;
+        queue.items.splice(0, batch.length);
+        queue.rejected += batch.length;
         queue.attempts = 0;
         queue.lastError = undefined;
-        this.logger.warn(`peering/http: ${queue.peer} refused ${item.kind} ${item.id} of corridor ${item.corridorId}: ${attempt.reason}; dropped (it will never be accepted)`);
+        const what = batch.length === 1 ? `${batch[0]!.kind} ${batch[0]!.id}` : `a batch of ${batch.length} messages (${batch[0]!.kind} ${batch[0]!.id} first)`;
+        this.logger.warn(`peering/http: ${queue.peer} refused ${what} of corridor ${batch[0]!.corridorId}: ${attempt.reason}; dropped (it will never be accepted)`);
         continue;
       }
       queue.attempts++;
@@ -267,12 +318,26 @@ export class HttpPeerTransport implements PeerTransport {
       const backoff = backoffDelay(queue.attempts, this.retry);
       const wait = Math.min(this.retry.maxMs, Math.max(backoff, attempt.retryAfterMs ?? 0));
       const log = queue.attempts === 1 || queue.attempts % 10 === 0 ? this.logger.warn : this.logger.debug ?? this.logger.log;
-      log.call(this.logger, `peering/http: delivery of ${item.kind} ${item.id} to ${queue.peer} failed (attempt ${queue.attempts}: ${attempt.reason}); retrying in ${wait} ms, ${queue.items.length} queued`);
+      const item = batch[0]!;
+      log.call(this.logger, `peering/http: delivery of ${item.kind} ${item.id}${batch.length > 1 ? ` and ${batch.length - 1} more` : ''} to ${queue.peer} failed (attempt ${queue.attempts}: ${attempt.reason}); retrying in ${wait} ms, ${queue.items.length} queued`);
       await this.sleep(wait);
     }
   }
 
-  private async attempt(peer: string, item: Outgoing): Promise<Attempt> {
+  /** The messages the next request carries: from the head of the queue, within the count and byte limits. */
+  private nextBatch(queue: PeerQueue): Outgoing[] {
+    const batch: Outgoing[] = [queue.items[0]!];
+    let bytes = queue.items[0]!.bytes + 2;
+    for (let i = 1; i < queue.items.length && batch.length < queue.batchLimit; i++) {
+      const item = queue.items[i]!;
+      if (bytes + item.bytes + 1 > this.maxBatchBytes) break;
+      bytes += item.bytes + 1;
+      batch.push(item);
+    }
+    return batch;
+  }
+
+  private async attempt(peer: string, batch: readonly Outgoing[]): Promise<Attempt> {
     const base = this.peers.get(peer);
     if (base === undefined) return { outcome: 'retry', reason: 'the peer is no longer in the peer directory' };
     let url: string;
@@ -281,15 +346,18 @@ export class HttpPeerTransport implements PeerTransport {
     } catch (err) {
       return { outcome: 'retry', reason: `bad base URL in the peer directory: ${errorText(err)}` };
     }
-    const headers: Record<string, string> = { 'content-type': CLOUDEVENTS_JSON_CONTENT_TYPE, accept: 'application/json, application/problem+json' };
-    if (item.traceparent !== undefined) headers.traceparent = item.traceparent;
-    if (this.signer !== undefined) headers.authorization = signedAuthorization(this.signer, 'POST', url, item.body);
+    const single = batch.length === 1;
+    const body = single ? batch[0]!.body : `[${batch.map((item) => item.body).join(',')}]`;
+    const headers: Record<string, string> = { 'content-type': single ? CLOUDEVENTS_JSON_CONTENT_TYPE : CLOUDEVENTS_BATCH_CONTENT_TYPE, accept: 'application/json, application/problem+json' };
+    // The request continues the first message's trace; every event of a batch also carries its own traceparent.
+    if (batch[0]!.traceparent !== undefined) headers.traceparent = batch[0]!.traceparent;
+    if (this.signer !== undefined) headers.authorization = signedAuthorization(this.signer, 'POST', url, body);
     let response: Response;
     try {
       response = await this.fetchImpl(url, {
         method: 'POST',
         headers,
-        body: item.body,
+        body,
         signal: AbortSignal.any([this.stopController.signal, AbortSignal.timeout(this.requestTimeoutMs)]),
       });
     } catch (err) {
@@ -301,7 +369,7 @@ export class HttpPeerTransport implements PeerTransport {
     if (status >= 200 && status < 300) return { outcome: 'delivered' };
     const reason = `HTTP ${status}${problemDetail(text)}`;
     if (status === 408 || status === 429 || status >= 500) return { outcome: 'retry', reason, retryAfterMs: retryAfterMs(response.headers.get('retry-after'), this.now()) };
-    return { outcome: 'rejected', reason };
+    return { outcome: 'rejected', reason, status };
   }
 
   private sleep(ms: number): Promise<void> {
@@ -323,6 +391,11 @@ export class HttpPeerTransport implements PeerTransport {
     if (!this.stopped && [...this.queueByPeer.values()].some((q) => q.items.length > 0)) return;
     for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
+}
+
+function positiveInteger(value: number, name: string): number {
+  if (!Number.isSafeInteger(value) || value < 1) throw new TypeError(`HttpPeerTransport: ${name} must be a positive integer, got ${String(value)}`);
+  return value;
 }
 
 function header(headers: InboundHeaders, name: string): string | undefined {

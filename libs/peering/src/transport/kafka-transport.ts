@@ -1,6 +1,6 @@
 import { utcSeconds } from '@corridor/protocol';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
-import type { Admin, Consumer, EachMessagePayload, IHeaders, LogEntry, Producer, RetryOptions } from 'kafkajs';
+import type { Admin, Consumer, EachBatchPayload, EachMessagePayload, IHeaders, LogEntry, Message, Producer, RetryOptions } from 'kafkajs';
 import {
   CLOUDEVENTS_JSON_CONTENT_TYPE,
   acceptTraceparent,
@@ -27,6 +27,11 @@ import type { BackoffOptions, PeerTransportLogger } from './transport-support';
  *   resolved (kafkajs `autoCommit` is off). A rejecting handler pauses the partition and seeks back to the failed
  *   offset, which is fetched and handed to the handler again after a backoff; nothing behind it in the partition is
  *   delivered first. An envelope that does not decode is logged and committed past: it can never become valid.
+ * - With `batchDelivery`, the messages of one fetched batch are handed to the handler in order without waiting for
+ *   each (so the receiver can work through them together); offsets move past each message only once it and every
+ *   message before it resolved, and a rejection seeks back to the first failed message — messages after it in that
+ *   batch may then be handled twice (at least once; handlers are idempotent).
+ * - Publishes are coalesced: what is published while a send is in flight goes in the next send, as one request.
  * - Delivery is at least once (a crash between the handler and the commit redelivers); handlers are idempotent.
  * - Offsets are delivery bookkeeping only, never evidence: the MMR leaf index is the sequence.
  */
@@ -73,6 +78,11 @@ export interface KafkaPeerTransportOptions {
   restart?: BackoffOptions;
   /** How long stop() waits for a handler still running (default 10 000 ms). */
   stopGraceMs?: number;
+  /**
+   * Hand the messages of a fetched batch to the handler without waiting for each (see the class comment). Default
+   * false: one message at a time.
+   */
+  batchDelivery?: boolean;
   /** kafkajs's own log level, into `logger` (default warn). */
   kafkaLogLevel?: 'nothing' | 'error' | 'warn' | 'info' | 'debug';
   /** The clock for envelope `time` (default: the system clock). */
@@ -130,6 +140,9 @@ export class KafkaPeerTransport implements PeerTransport {
   private consumerJoined = false;
   private lastContact = 0;
   private readonly publishesInFlight = new Map<number, number>();
+  /** Publishes waiting for the next send (coalesced while one is in flight). */
+  private outbox: Array<{ topic: string; message: Message; resolve: () => void; reject: (e: unknown) => void }> = [];
+  private flushing = false;
   private publishCounter = 0;
   private lastPublishFailed = false;
 
@@ -208,21 +221,54 @@ export class KafkaPeerTransport implements PeerTransport {
       throw new PeerMessageFormatError(`traceparent is not a W3C trace context value: ${JSON.stringify(String(options.traceparent).slice(0, 80))}`, 'traceparent');
     }
     const { event, text } = encodePeerEvent(message, { source: this.selfDid, time: utcSeconds(this.now()) });
-    await this.ensureProducer();
     const topic = message.kind === 'checkpoint' ? this.checkpointsTopic : this.receiptsTopic;
     const headers: IHeaders = { 'content-type': CLOUDEVENTS_JSON_CONTENT_TYPE };
     if (options.traceparent !== undefined) headers.traceparent = options.traceparent;
-    const token = ++this.publishCounter;
-    this.publishesInFlight.set(token, Date.now());
     try {
-      const [meta] = await this.producer.send({ topic, acks: -1, messages: [{ key: event.subject, value: text, headers }] });
-      if (meta && meta.errorCode !== 0) throw new Error(`the broker answered error code ${meta.errorCode}`);
-      this.lastPublishFailed = false;
+      await new Promise<void>((resolve, reject) => {
+        this.outbox.push({ topic, message: { key: event.subject, value: text, headers }, resolve, reject });
+        void this.flush();
+      });
     } catch (err) {
-      this.lastPublishFailed = true;
       throw new Error(`KafkaPeerTransport: publishing ${message.kind} ${event.id} of corridor ${event.subject} to ${topic} failed: ${errorText(err)}`, { cause: err });
+    }
+  }
+
+  /**
+   * Sends everything in the outbox as one request (per topic, in publish order), then again while more arrived. One
+   * send at a time, as the idempotent producer's single in-flight request wants: order holds across retries.
+   */
+  private async flush(): Promise<void> {
+    if (this.flushing) return;
+    this.flushing = true;
+    try {
+      await Promise.resolve(); // publishes made in the same turn (a batch of co-signatures) go in this first send too
+      while (this.outbox.length > 0) {
+        const batch = this.outbox.splice(0, 1000);
+        const byTopic = new Map<string, Message[]>();
+        for (const item of batch) {
+          const list = byTopic.get(item.topic) ?? [];
+          list.push(item.message);
+          byTopic.set(item.topic, list);
+        }
+        const token = ++this.publishCounter;
+        this.publishesInFlight.set(token, Date.now());
+        try {
+          await this.ensureProducer();
+          const meta = await this.producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
+          const failed = meta.find((m) => m.errorCode !== 0);
+          if (failed) throw new Error(`the broker answered error code ${failed.errorCode}`);
+          this.lastPublishFailed = false;
+          for (const item of batch) item.resolve();
+        } catch (err) {
+          this.lastPublishFailed = true;
+          for (const item of batch) item.reject(err);
+        } finally {
+          this.publishesInFlight.delete(token);
+        }
+      }
     } finally {
-      this.publishesInFlight.delete(token);
+      this.flushing = false;
     }
   }
 
@@ -402,7 +448,9 @@ export class KafkaPeerTransport implements PeerTransport {
     await consumer.run({
       autoCommit: false,
       partitionsConsumedConcurrently: c.partitionsConsumedConcurrently ?? 1,
-      eachMessage: (payload) => this.onMessage(consumer, payload),
+      ...(this.options.batchDelivery
+        ? { eachBatchAutoResolve: false, eachBatch: (payload: EachBatchPayload) => this.onBatch(consumer, payload) }
+        : { eachMessage: (payload: EachMessagePayload) => this.onMessage(consumer, payload) }),
     });
     await abandoned();
   }
@@ -469,6 +517,68 @@ export class KafkaPeerTransport implements PeerTransport {
     }
     this.failures.delete(key);
     await this.commit(consumer, topic, partition, next);
+  }
+
+  /**
+   * `batchDelivery`: every message of the fetched batch is handed over in order, without waiting; then the offsets of
+   * the leading run of resolved messages are resolved and committed, and a rejection seeks back to the first failure.
+   */
+  private async onBatch(consumer: Consumer, { batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    const handler = this.handler;
+    if (this.stopping || this.consumer !== consumer || !handler) return;
+    const { topic, partition } = batch;
+    const handed: Array<{ offset: string; what: string; done: Promise<void> }> = [];
+    for (const message of batch.messages) {
+      if (!isRunning() || isStale()) break;
+      const where = `${topic}[${partition}]@${message.offset}`;
+      handed.push({ offset: message.offset, what: where, done: this.handOver(handler, message, where) });
+    }
+    const outcomes = await Promise.allSettled(handed.map((h) => h.done));
+    const failedAt = outcomes.findIndex((o) => o.status === 'rejected');
+    const upTo = failedAt === -1 ? handed.length : failedAt;
+    if (this.consumer !== consumer) return;
+    if (upTo > 0) {
+      const last = handed[upTo - 1]!.offset;
+      resolveOffset(last);
+      await this.commit(consumer, topic, partition, (BigInt(last) + 1n).toString());
+    }
+    const key = `${topic}\0${partition}`;
+    if (failedAt !== -1) {
+      const attempts = (this.failures.get(key) ?? 0) + 1;
+      this.failures.set(key, attempts);
+      const delay = backoffDelay(attempts, this.redelivery);
+      const err = (outcomes[failedAt] as PromiseRejectedResult).reason;
+      (attempts === 1 || attempts % 10 === 0 ? this.logger.warn : this.logger.debug ?? this.logger.log).call(
+        this.logger,
+        `peering/kafka: handler rejected ${handed[failedAt]!.what} (attempt ${attempts}): ${errorText(err)}; redelivering from there in ${delay} ms`,
+      );
+      this.redeliverLater(consumer, topic, partition, handed[failedAt]!.offset, delay);
+      return;
+    }
+    this.failures.delete(key);
+    await heartbeat().catch(() => undefined);
+  }
+
+  /** One message of a batch: decoded and handed to the handler; resolves when there is nothing (more) to do. */
+  private handOver(handler: PeerMessageHandler, message: EachMessagePayload['message'], where: string): Promise<void> {
+    if (message.value === null) return Promise.resolve(); // a tombstone of the compacted checkpoints topic
+    let event: PeerCloudEvent;
+    try {
+      const contentType = headerText(message.headers?.['content-type']);
+      if (contentType !== undefined && !isCloudEventsContentType(contentType)) {
+        throw new PeerMessageFormatError(`content-type header ${JSON.stringify(contentType.slice(0, 100))} is not ${CLOUDEVENTS_JSON_CONTENT_TYPE}`, 'content-type');
+      }
+      event = decodeCloudEvent(message.value);
+    } catch (err) {
+      this.logger.warn(`peering/kafka: skipping malformed message ${where}: ${errorText(err)}`);
+      return Promise.resolve();
+    }
+    if (event.source === this.selfDid) return Promise.resolve();
+    try {
+      return handler(event.data, { source: event.source, id: event.id, traceparent: acceptTraceparent(headerText(message.headers?.traceparent)) });
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 
   /**

@@ -25,6 +25,19 @@ export function baseDid(didOrVerificationMethod: string): string {
  */
 export function publicKeyFromDidKey(didOrVerificationMethod: string): Uint8Array {
   const did = baseDid(didOrVerificationMethod);
+  // Decoding base58 costs a good share of a verification, and a node sees the same few keys all day.
+  const cached = decodedKeys.get(did);
+  if (cached) return cached.slice();
+  const key = decodePublicKey(did);
+  if (decodedKeys.size >= DECODED_KEYS_LIMIT) decodedKeys.delete(decodedKeys.keys().next().value as string);
+  decodedKeys.set(did, key.slice());
+  return key;
+}
+
+const decodedKeys = new Map<string, Uint8Array>();
+const DECODED_KEYS_LIMIT = 4096;
+
+function decodePublicKey(did: string): Uint8Array {
   if (!did.startsWith('did:key:z')) throw new ProtocolError('invalid-did-key', 'Only did:key verificationMethod is supported');
   let bytes: Uint8Array;
   try {

@@ -106,12 +106,28 @@ function publicKeyObject(publicKey: Uint8Array): crypto.KeyObject {
   return key;
 }
 
+/**
+ * Signatures already found valid, by SHA-256 of (key, signature, message). A node verifies the same proof more than
+ * once on its way in (the inbound check, then the ledger's own check before it stores it), and a hash costs a
+ * fraction of a verification. Only successes are kept: the same bytes always verify the same way.
+ */
+const verifiedCache = new Set<string>();
+const VERIFIED_CACHE_LIMIT = 16_384;
+
 /** Ed25519 (RFC 8032) verification; false for any malformed input rather than an exception. */
 export function verifyEd25519(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
   if (publicKey.length !== 32 || signature.length !== 64) return false;
+  const id = crypto.createHash('sha256').update(publicKey).update(signature).update(message).digest('base64');
+  if (verifiedCache.has(id)) return true;
+  let ok: boolean;
   try {
-    return crypto.verify(null, message, publicKeyObject(publicKey), signature);
+    ok = crypto.verify(null, message, publicKeyObject(publicKey), signature);
   } catch {
     return false;
   }
+  if (ok) {
+    if (verifiedCache.size >= VERIFIED_CACHE_LIMIT) verifiedCache.delete(verifiedCache.values().next().value as string);
+    verifiedCache.add(id);
+  }
+  return ok;
 }
