@@ -27,6 +27,13 @@ let WORK = '';
 
 const line = (name, value, unit, target) => console.log(`${name.padEnd(64)} ${value.padStart(12)} ${unit}${target ? `   target ${target}` : ''}`);
 const seconds = (t0) => Number(process.hrtime.bigint() - t0) / 1e9;
+/** CPU seconds (user + system, all threads) this process used since `c0` (process.cpuUsage()). */
+const cpuSeconds = (c0) => {
+  const u = process.cpuUsage(c0);
+  return (u.user + u.system) / 1e6;
+};
+/** Wall time alone depends on what else the (shared) machine runs: each timed figure also gives the CPU it took. */
+const cpuNote = (cpu, wall, events) => `  (${cpu.toFixed(1)} CPU s of ${wall.toFixed(1)} s wall${events ? `: ${fmt(events / cpu)} events per CPU second` : ''}; load ${os.loadavg()[0].toFixed(1)})`;
 
 async function ledgerFile() {
   fs.mkdirSync(CACHE, { recursive: true });
@@ -82,43 +89,81 @@ async function redisServer() {
 async function build(events, store, projections) {
   const host = new c.ProjectionHost({ events, store, projections, batch: { maxBatchEvents: 100_000, maxBatchMs: 10_000 } });
   const t0 = process.hrtime.bigint();
+  const c0 = process.cpuUsage();
   await host.start();
   await host.caughtUp();
-  return { host, seconds: seconds(t0) };
+  return { host, seconds: seconds(t0), cpu: cpuSeconds(c0) };
 }
 
-/** A fold context that keeps documents in memory (with the collection's indexes): the fold without any storage. */
+/**
+ * A fold context that keeps documents in memory: the fold without any storage. An index is built when it is
+ * first queried (the tensor queries only the attestation-digest index, to revoke) and then kept by difference;
+ * an index value maps to its key, or to a set of keys once it has several.
+ */
 class MemoryFoldContext {
   constructor(collections) {
     this.collections = collections;
+    /** collection → key → doc */
     this.docs = new Map();
+    /** collection → field → value → key | Set of keys, for the indexes queried so far */
     this.index = new Map();
   }
+  of(map, k) {
+    let m = map.get(k);
+    if (!m) map.set(k, (m = new Map()));
+    return m;
+  }
   async get(c, k) {
-    return this.docs.get(`${c}\u0000${k}`);
+    return this.docs.get(c)?.get(k);
+  }
+  static add(byValue, v, k) {
+    const cur = byValue.get(v);
+    if (cur === undefined) byValue.set(v, k);
+    else if (typeof cur === 'string') {
+      if (cur !== k) byValue.set(v, new Set([cur, k]));
+    } else cur.add(k);
+  }
+  static remove(byValue, v, k) {
+    const cur = byValue.get(v);
+    if (cur === k) byValue.delete(v);
+    else if (cur instanceof Set) cur.delete(k);
+  }
+  reindex(c, k, old, doc) {
+    const byField = this.index.get(c);
+    if (!byField) return;
+    const def = this.collections[c];
+    const before = old === undefined ? {} : def.index(old, k);
+    const after = doc === undefined ? {} : def.index(doc, k);
+    for (const [f, byValue] of byField) {
+      const was = before[f] ?? [];
+      const now = after[f] ?? [];
+      for (const v of was) if (!now.includes(v)) MemoryFoldContext.remove(byValue, v, k);
+      for (const v of now) if (!was.includes(v)) MemoryFoldContext.add(byValue, v, k);
+    }
   }
   put(c, k, doc) {
-    const id = `${c}\u0000${k}`;
-    const def = this.collections[c];
-    if (def.index) {
-      const old = this.docs.get(id);
-      if (old !== undefined) for (const [f, vs] of Object.entries(def.index(old, k))) for (const v of vs) this.index.get(`${c}|${f}|${v}`)?.delete(k);
-      for (const [f, vs] of Object.entries(def.index(doc, k))) for (const v of vs) {
-        const ik = `${c}|${f}|${v}`;
-        if (!this.index.has(ik)) this.index.set(ik, new Set());
-        this.index.get(ik).add(k);
-      }
-    }
-    this.docs.set(id, doc);
+    const docs = this.of(this.docs, c);
+    this.reindex(c, k, docs.get(k), doc);
+    docs.set(k, doc);
   }
   create(c, k, doc) {
     this.put(c, k, doc);
   }
   delete(c, k) {
-    this.docs.delete(`${c}\u0000${k}`);
+    const docs = this.of(this.docs, c);
+    this.reindex(c, k, docs.get(k), undefined);
+    docs.delete(k);
   }
   async keysBy(c, f, v) {
-    return [...(this.index.get(`${c}|${f}|${v}`) ?? [])].sort();
+    const byField = this.of(this.index, c);
+    let byValue = byField.get(f);
+    if (!byValue) {
+      byField.set(f, (byValue = new Map()));
+      const def = this.collections[c];
+      for (const [k, doc] of this.docs.get(c) ?? []) for (const x of def.index(doc, k)[f] ?? []) MemoryFoldContext.add(byValue, x, k);
+    }
+    const keys = byValue.get(v);
+    return keys === undefined ? [] : typeof keys === 'string' ? [keys] : [...keys].sort();
   }
 }
 
@@ -132,6 +177,7 @@ async function foldInMemory(events, work) {
   let n = 0;
   let commitment;
   const t0 = process.hrtime.bigint();
+  const c0 = process.cpuUsage();
   for (let from = 1; ; from += 1000) {
     const page = events.readAllSync(from, 1000);
     if (page.length === 0) break;
@@ -143,8 +189,9 @@ async function foldInMemory(events, work) {
   }
   commitment = handler.meta().commitment;
   const s = seconds(t0);
+  const cpu = cpuSeconds(c0);
   await store.close();
-  return { rate: n / s, commitment };
+  return { rate: n / s, commitment, seconds: s, cpu, events: n };
 }
 
 async function queryLatencies(store) {
@@ -179,13 +226,15 @@ async function backend(name, events, open) {
   if (name.startsWith('SQLite')) {
     const mem = await foldInMemory(events, WORK);
     line('fold into the tensor in memory (read + decode + map + fold + commitment)', fmt(mem.rate), 'events/s', '≥ 50,000/s');
+    console.log(cpuNote(mem.cpu, mem.seconds, mem.events));
     results.memoryCommitment = mem.commitment;
   }
   {
     const store = await open();
-    const { host, seconds: s } = await build(events, store, [c.complianceTensorProjection()]);
+    const { host, seconds: s, cpu } = await build(events, store, [c.complianceTensorProjection()]);
     const p = host.projection('compliance_tensor');
     line('fold into the tensor and persist it (tensor projection alone)', fmt(p.events / s), 'events/s', '≥ 50,000/s');
+    console.log(cpuNote(cpu, s, p.events));
     line('  of which compliance, sanctions and licence transitions', fmt(((p.events * 0.75) | 0) / s), 'transitions/s (≈75 % of events)');
     line('  cells in the tensor', fmt(Number(p.meta.cell_count)), 'cells');
     results.tensorCommitment = p.meta.commitment;
@@ -194,8 +243,9 @@ async function backend(name, events, open) {
     await store.close();
   }
   const store = await open();
-  const { host, seconds: s } = await build(events, store, c.defaultProjections());
+  const { host, seconds: s, cpu } = await build(events, store, c.defaultProjections());
   line(`rebuild all 5 projections from ${fmt(EVENTS)} events`, s.toFixed(1), 's', '< 60 s');
+  console.log(cpuNote(cpu, s, EVENTS));
   line('  throughput', fmt(EVENTS / s), 'events/s');
   const tensor = host.projection('compliance_tensor');
   if (tensor.meta.commitment !== results.tensorCommitment) throw new Error('two builds of the tensor disagree on the commitment');

@@ -1,7 +1,9 @@
-import { digestOf, isDigest, sha256Hex } from '@corridor/protocol';
+import { digestOf, sha256Hex } from '@corridor/protocol';
+import { isHexDigest } from '../tensor/hex';
 import {
-  cellDigest,
+  canonicalCellText,
   cellKeyText,
+  isCanonicalCell,
   parseCellKeyText,
   requireAttestation,
   withAttestation,
@@ -68,7 +70,7 @@ export function corridorTransitionOf(record: LedgerRecord): { kind: string; payl
   if (isObject(data) && isObject(data.transition) && (record.type === CORRIDOR_EVENTS.transitionRecorded || record.receipt !== undefined)) {
     const t = data.transition;
     if (typeof t.kind !== 'string') return undefined;
-    return { kind: t.kind, payload: t.payload, digest: isDigest(t.payload_sha256) ? t.payload_sha256 : digestOf(t.payload ?? null) };
+    return { kind: t.kind, payload: t.payload, digest: isHexDigest(t.payload_sha256) ? t.payload_sha256 : digestOf(t.payload ?? null) };
   }
   const kind = record.receipt?.transition_kind;
   if (kind && kind === record.type && MAPPED_FAMILIES.some((f) => kind.startsWith(f))) {
@@ -118,7 +120,14 @@ export function complianceTensorProjection(): ProjectionDefinition {
     },
     async open(reader) {
       const index = new TensorCommitmentIndex();
-      for (const [key, digest] of await reader.entries('cell_digests')) index.set(sha256Hex(key), digest as string);
+      // Key digest of every cell there is (committed or in this batch), by key text: a key it lacks is a new
+      // cell, and an update does not hash the key again.
+      const keyDigests = new Map<string, string>();
+      for (const [key, digest] of await reader.entries('cell_digests')) {
+        const keyDigest = sha256Hex(key);
+        keyDigests.set(key, keyDigest);
+        index.set(keyDigest, digest as string);
+      }
       // Revocations are few: all of them stay in memory, so attesting never reads the store for one.
       const revokedDigests = new Set((await reader.entries('revocations')).map(([k]) => k));
       const cp = await reader.checkpoint();
@@ -129,22 +138,19 @@ export function complianceTensorProjection(): ProjectionDefinition {
         );
       }
 
-      // Key digests of the cells seen, so an update does not hash the key again.
-      const keyDigests = new Map<string, string>();
-      const keyDigestOf = (text: string) => {
-        let d = keyDigests.get(text);
-        if (d === undefined) keyDigests.set(text, (d = sha256Hex(text)));
-        return d;
-      };
       const attest = async (tx: FoldContext, { key, attestation }: CellAttestation) => {
         const text = cellKeyText(key);
-        const keyDigest = keyDigestOf(text);
+        const known = keyDigests.get(text);
         const a: Attestation = revokedDigests.has(attestation.digest) ? { ...attestation, revoked: true } : attestation;
-        // The commitment index knows every cell there is (committed or in this batch): a key it lacks is new.
-        const exists = index.digestOfCell(keyDigest) !== undefined;
-        const current = exists ? ((await tx.get('cells', text)) as unknown as TensorCell | undefined) : undefined;
+        const current = known !== undefined ? ((await tx.get('cells', text)) as unknown as TensorCell | undefined) : undefined;
         const { cell, changed } = withAttestation(current, key, a);
-        if (changed) put(tx, text, keyDigest, cell, !exists);
+        if (!changed) return;
+        if (known !== undefined) put(tx, text, known, cell, false);
+        else {
+          const keyDigest = sha256Hex(text);
+          keyDigests.set(text, keyDigest);
+          put(tx, text, keyDigest, cell, true);
+        }
       };
       const revoke = async (tx: FoldContext, digest: string, record: LedgerRecord) => {
         if (!revokedDigests.has(digest)) {
@@ -153,14 +159,18 @@ export function complianceTensorProjection(): ProjectionDefinition {
         }
         for (const text of await tx.keysBy('cells', 'digest', digest)) {
           const r = withRevocation((await tx.get('cells', text)) as unknown as TensorCell, digest);
-          if (r.changed) put(tx, text, keyDigestOf(text), r.cell, false);
+          if (r.changed) put(tx, text, keyDigests.get(text) ?? sha256Hex(text), r.cell, false);
         }
       };
       const put = (tx: FoldContext, text: string, keyDigest: string, cell: TensorCell, created: boolean) => {
-        const d = cellDigest(cell);
-        if (created) tx.create('cells', text, cell as unknown as Doc);
-        else tx.put('cells', text, cell as unknown as Doc);
-        tx.put('cell_digests', text, d);
+        const canonical = canonicalCellText(cell);
+        const d = sha256Hex(canonical);
+        // The canonical text hashed for the digest is also the cell's JSON (cells are canonical): the store writes
+        // it as is instead of serializing the cell again.
+        const json = isCanonicalCell(cell) ? canonical : undefined;
+        if (created) tx.create('cells', text, cell as unknown as Doc, json);
+        else tx.put('cells', text, cell as unknown as Doc, json);
+        tx.put('cell_digests', text, d, '"' + d + '"');
         index.set(keyDigest, d);
       };
       const rejected = (tx: FoldContext, record: LedgerRecord, kind: string, reason: string) => {
@@ -248,7 +258,7 @@ export function complianceTensorProjection(): ProjectionDefinition {
           return;
         }
         const at = normalizeTimestamp(data.at) ?? recordTime(record);
-        const digest = state === 'compliant' && isDigest(data.evidence_digest_sha256) ? data.evidence_digest_sha256 : record.digest;
+        const digest = state === 'compliant' && isHexDigest(data.evidence_digest_sha256) ? data.evidence_digest_sha256 : record.digest;
         const deadline = normalizeTimestamp(m.deadline);
         const attestation = requireAttestation({
           digest,
@@ -267,7 +277,7 @@ export function complianceTensorProjection(): ProjectionDefinition {
       async function issueRuling(tx: FoldContext, record: LedgerRecord, data: Obj) {
         const ruling = isObject(data.ruling) ? data.ruling : {};
         const rulingDigest = ruling.digest_sha256;
-        if (!isDigest(rulingDigest)) {
+        if (!isHexDigest(rulingDigest)) {
           rejected(tx, record, record.type, 'the ruling record carries no digest_sha256');
           return;
         }
@@ -306,7 +316,7 @@ export function complianceTensorProjection(): ProjectionDefinition {
         const p = isObject(payload) ? payload : {};
         const rulingDigest = p.ruling_digest_sha256;
         const enforcedAt = normalizeTimestamp(p.enforced_at);
-        if (!isDigest(rulingDigest) || enforcedAt === null) {
+        if (!isHexDigest(rulingDigest) || enforcedAt === null) {
           rejected(tx, record, kind, 'an enforcement names ruling_digest_sha256 and enforced_at');
           return;
         }

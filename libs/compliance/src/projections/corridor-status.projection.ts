@@ -1,4 +1,5 @@
-import { CHECKPOINT_TYPE, checkpointDigest, isDigest, MmrAccumulator, type JsonObject } from '@corridor/protocol';
+import { CHECKPOINT_TYPE, checkpointDigest, MmrAccumulator, type JsonObject } from '@corridor/protocol';
+import { isHexDigest } from '../tensor/hex';
 import type { Doc } from '../store/port';
 import { normalizeTimestamp } from '../tensor/time';
 import type { FoldContext, ProjectionDefinition } from './definition';
@@ -67,7 +68,7 @@ const KEPT_HEADS = 64;
 /** A checkpoint the record carries: the data itself, or under `checkpoint`. */
 export function checkpointIn(data: unknown): JsonObject | undefined {
   for (const c of [data, isObject(data) ? data.checkpoint : undefined]) {
-    if (isObject(c) && c.type === CHECKPOINT_TYPE && typeof c.corridor_id === 'string' && Number.isSafeInteger(c.receipt_count) && isDigest(c.final_state_root)) {
+    if (isObject(c) && c.type === CHECKPOINT_TYPE && typeof c.corridor_id === 'string' && Number.isSafeInteger(c.receipt_count) && isHexDigest(c.final_state_root)) {
       return c as JsonObject;
     }
   }
@@ -165,7 +166,23 @@ export function corridorStatusProjection(): ProjectionDefinition {
         WATCHER_EVENTS.withdrawn,
         WATCHER_EVENTS.banned,
       ]);
+      /** Per corridor: its MMR accumulator and the `mmr` object of the document it belongs to. */
+      const accumulators = new Map<string, { acc: MmrAccumulator; mmr: NonNullable<CorridorStatusDoc['mmr']> }>();
+      /** Corridors of this batch whose MMR root and peaks are still to be written. */
+      let unsettled = new Set<string>();
       return {
+        async beforeCommit(tx) {
+          for (const id of unsettled) {
+            const doc = (await tx.get('corridors', id)) as CorridorStatusDoc | undefined;
+            const known = accumulators.get(id);
+            if (!doc || !known || doc.mmr !== known.mmr) throw new Error(`${CORRIDOR_STATUS}: corridor ${id} changed its MMR outside the fold`);
+            const mmr = { size: known.acc.size, root: known.acc.root, peaks: known.acc.peaks };
+            doc.mmr = mmr;
+            known.mmr = mmr;
+            tx.put('corridors', id, doc);
+          }
+          unsettled = new Set();
+        },
         fold(record, tx) {
           const relevant = corridorTypes.has(record.type) || bondTypes.has(record.type) || checkpointIn(record.data) !== undefined || watcherAttestationIn(record.data) !== undefined;
           return relevant ? apply(record, tx) : undefined;
@@ -181,7 +198,7 @@ export function corridorStatusProjection(): ProjectionDefinition {
           if (checkpoint) {
             const id = checkpoint.corridor_id as string;
             const doc = ((await tx.get('corridors', id)) as CorridorStatusDoc | undefined) ?? fresh(id, '', at);
-            const mmr = isObject(checkpoint.mmr) && isDigest(checkpoint.mmr.root) ? checkpoint.mmr.root : null;
+            const mmr = isObject(checkpoint.mmr) && isHexDigest(checkpoint.mmr.root) ? checkpoint.mmr.root : null;
             const summary: CheckpointSummary = {
               digest: checkpointDigest(checkpoint),
               receipt_count: checkpoint.receipt_count as number,
@@ -203,7 +220,7 @@ export function corridorStatusProjection(): ProjectionDefinition {
           if (attestation) {
             const s = attestation.credentialSubject as Obj;
             const issuer = typeof attestation.issuer === 'string' ? attestation.issuer : isObject(attestation.issuer) ? attestation.issuer.id : undefined;
-            if (typeof s.corridor_id !== 'string' || !Number.isSafeInteger(s.receipt_count) || !isDigest(s.final_state_root) || typeof issuer !== 'string') return;
+            if (typeof s.corridor_id !== 'string' || !Number.isSafeInteger(s.receipt_count) || !isHexDigest(s.final_state_root) || typeof issuer !== 'string') return;
             const doc = ((await tx.get('corridors', s.corridor_id)) as CorridorStatusDoc | undefined) ?? fresh(s.corridor_id, '', at);
             const head = `${s.receipt_count}/${s.final_state_root}`;
             const list = new Set(doc.attestations[head] ?? []);
@@ -266,10 +283,17 @@ export function corridorStatusProjection(): ProjectionDefinition {
             doc.head = { sequence: record.sequence, next_root: r ? r.next_root : null, timestamp: r ? normalizeTimestamp(r.timestamp) : at, signed: r ? r.proofs > 0 : false, type: record.type };
             doc.receipt_count = record.sequence + 1;
             if (r) {
-              const acc = doc.mmr ? MmrAccumulator.fromPeaks(doc.mmr.size, doc.mmr.peaks) : new MmrAccumulator();
+              // The accumulator of this very `mmr` object when it is the one this handler wrote (no peaks to parse
+              // again); its root and peaks are written once per batch, in beforeCommit.
+              const known = doc.mmr ? accumulators.get(doc.corridor_id) : undefined;
+              const acc = known !== undefined && known.mmr === doc.mmr ? known.acc : doc.mmr ? MmrAccumulator.fromPeaks(doc.mmr.size, doc.mmr.peaks) : new MmrAccumulator();
               if (acc.size !== record.sequence) throw new Error(`${CORRIDOR_STATUS}: corridor ${doc.corridor_id} MMR has ${acc.size} leaves, the receipt is sequence ${record.sequence}`);
               acc.appendNextRoot(r.next_root);
-              doc.mmr = { size: acc.size, root: acc.root, peaks: acc.peaks };
+              // Until beforeCommit: the right size, the root and peaks of before (nothing reads them meanwhile).
+              const mmr = { size: acc.size, root: doc.mmr?.root ?? '', peaks: doc.mmr?.peaks ?? [] };
+              doc.mmr = mmr;
+              accumulators.set(doc.corridor_id, { acc, mmr });
+              unsettled.add(doc.corridor_id);
             }
           }
           doc.updated_at = at;

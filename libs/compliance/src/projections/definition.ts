@@ -35,6 +35,12 @@ export interface ProjectionHandler {
    * record. Return nothing for records the projection ignores: the framework awaits only a returned promise.
    */
   fold(record: LedgerRecord, tx: FoldContext): Promise<void> | void;
+  /**
+   * Called before each commit, after the batch's last fold: a projection that keeps work in memory during a
+   * batch (e.g. a value recomputed at every event but only committed once) writes it through `tx` here. Throwing
+   * stops the projection and commits nothing of the batch.
+   */
+  beforeCommit?(tx: FoldContext): Promise<void> | void;
   /** Metadata committed with each batch (e.g. the tensor commitment), after the batch's records were folded. */
   meta?(): Record<string, string>;
 }
@@ -45,12 +51,17 @@ export interface ProjectionHandler {
  */
 export interface FoldContext {
   get<T extends Doc = Doc>(collection: string, key: string): Promise<T | undefined>;
-  put(collection: string, key: string, doc: Doc): void;
+  /**
+   * Puts a document. `json`, when given, is a JSON text of `doc` the caller has already built (the tensor has the
+   * canonical text of a cell, for its digest): the store writes it instead of serializing `doc` again. It must
+   * parse to a value deep-equal to `doc` (key order may differ), and `doc` must not be changed in place afterwards.
+   */
+  put(collection: string, key: string, doc: Doc, json?: string): void;
   /**
    * Puts a document the caller knows did not exist before this batch (the projection keeps its own proof of
    * that, e.g. the tensor's commitment index), so the writer need not read the store to find old index values.
    */
-  create(collection: string, key: string, doc: Doc): void;
+  create(collection: string, key: string, doc: Doc, json?: string): void;
   delete(collection: string, key: string): void;
   /** Keys whose document has `value` in index `field`, including this batch's uncommitted writes. */
   keysBy(collection: string, field: string, value: string): Promise<string[]>;

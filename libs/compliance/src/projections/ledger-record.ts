@@ -1,4 +1,5 @@
-import { digestOf, isDigest, sha256Hex } from '@corridor/protocol';
+import { digestOf, sha256Hex } from '@corridor/protocol';
+import { isHexDigest } from '../tensor/hex';
 import type { GlobalPosition, StoredEvent } from '@corridor/ledger';
 
 /** What a signed receipt says about the event it carries (absent when the stored event is not a receipt). */
@@ -82,7 +83,7 @@ export function decodeStoredEvent(event: StoredEvent): LedgerRecord {
   } catch (e) {
     throw new LedgerRecordError(event.stream, event.revision, `event data is not JSON: ${(e as Error).message}`);
   }
-  if (isObject(parsed) && typeof parsed.sequence === 'number' && isObject(parsed.transition) && isDigest(parsed.next_root)) {
+  if (isObject(parsed) && typeof parsed.sequence === 'number' && isObject(parsed.transition) && isHexDigest(parsed.next_root)) {
     const r = parsed;
     const t = r.transition as Record<string, unknown>;
     const sequence = r.sequence as number;
@@ -99,7 +100,7 @@ export function decodeStoredEvent(event: StoredEvent): LedgerRecord {
       prev_root: typeof r.prev_root === 'string' ? r.prev_root : '',
       next_root: r.next_root as string,
       transition_kind: kind,
-      payload_sha256: isDigest(t.payload_sha256) ? t.payload_sha256 : null,
+      payload_sha256: isHexDigest(t.payload_sha256) ? t.payload_sha256 : null,
       proofs: proofCount(r.proof),
     };
     // A receipt commits to its event as the envelope {kind: event type, payload: event data}; a corridor's state
@@ -128,5 +129,5 @@ export function decodeStoredEvent(event: StoredEvent): LedgerRecord {
 
 /** The envelope digest a transition carries, or the digest of its payload. */
 export function transitionDigest(envelope: { payload?: unknown; payload_sha256?: unknown }): string {
-  return isDigest(envelope.payload_sha256) ? envelope.payload_sha256 : digestOf(envelope.payload ?? null);
+  return isHexDigest(envelope.payload_sha256) ? envelope.payload_sha256 : digestOf(envelope.payload ?? null);
 }

@@ -101,9 +101,16 @@ class Target implements RunningProjection {
   uow!: UnitOfWork;
   /** Stream heads: committed (cache of the store) and of the batch being folded. */
   readonly committedHeads = new Map<string, number>();
+  /** Started on a generation with no checkpoint: every committed head is in `committedHeads`. */
+  emptyAtStart = false;
   pendingHeads = new Map<string, number>();
   pendingPosition: GlobalPosition | undefined;
   pendingEvents = 0;
+  /**
+   * The batch whose commit is in flight while the next one folds (stores that copy a batch on commit). Its
+   * documents are read through the next batch's unit of work, its stream heads and position here.
+   */
+  inflight: { readonly promise: Promise<void>; readonly heads: ReadonlyMap<string, number>; readonly position: GlobalPosition } | undefined;
   readonly caughtUpLatch = new Deferred();
   readonly doneLatch = new Deferred();
   private waiters: { target: GlobalPosition; d: Deferred }[] = [];
@@ -128,7 +135,15 @@ class Target implements RunningProjection {
   }
 
   get active(): boolean {
-    return this.state === 'running' && !this.stopRequested;
+    return this.state === 'running' && !this.stopRequested && this.failing === undefined;
+  }
+
+  /** The error that stops the projection once its in-flight commit has settled. */
+  private failing: { error: unknown } | undefined;
+
+  /** Failed or failing: nothing more of it is folded or committed. */
+  get broken(): boolean {
+    return this.state === 'failed' || this.failing !== undefined;
   }
 
   folds(stream: string): boolean {
@@ -154,6 +169,19 @@ class Target implements RunningProjection {
   }
 
   fail(e: unknown): void {
+    if (this.state === 'failed' || this.state === 'stopped' || this.failing !== undefined) return;
+    if (this.inflight) {
+      // The batches before the failure are committed (or fail) first: `done` rejects after that, so whoever
+      // looks at the store then finds the checkpoint right before the failing batch.
+      this.failing = { error: e };
+      const failNow = () => this.failNow(e);
+      this.inflight.promise.then(failNow, failNow);
+      return;
+    }
+    this.failNow(e);
+  }
+
+  private failNow(e: unknown): void {
     if (this.state === 'failed' || this.state === 'stopped') return;
     this.state = 'failed';
     this.error = e;
@@ -163,7 +191,7 @@ class Target implements RunningProjection {
   }
 
   finish(): void {
-    if (this.state === 'failed' || this.state === 'stopped') return;
+    if (this.state === 'failed' || this.state === 'stopped' || this.failing !== undefined) return;
     this.state = 'stopped';
     this.caughtUpLatch.reject(new Error(`projection ${this.name} stopped before catching up`));
     this.doneLatch.resolve();
@@ -176,6 +204,7 @@ class Target implements RunningProjection {
 }
 
 const IDLE = Symbol('idle');
+const UNKNOWN = Symbol('unknown');
 
 /**
  * Runs projections over ONE catch-up subscription of the global log: each event is decoded once and folded by
@@ -244,6 +273,7 @@ export class ProjectionGroup {
         const cp = await reader.checkpoint();
         t.position = cp.position;
         t.events = cp.events;
+        t.emptyAtStart = cp.position === undefined;
         t.meta = cp.meta;
         t.handler = await t.definition.open(reader);
         t.uow = new UnitOfWork(reader, t.cache, t.definition.collections);
@@ -273,7 +303,7 @@ export class ProjectionGroup {
 
   private maybeCaughtUp(): void {
     if (!this.subscriptionCaughtUp || !this.idle) return;
-    for (const t of this.targets) if (t.active && t.uow.size === 0 && t.pendingPosition === undefined) t.caughtUpLatch.resolve();
+    for (const t of this.targets) if (t.active && t.uow.size === 0 && t.pendingPosition === undefined && t.inflight === undefined) t.caughtUpLatch.resolve();
   }
 
   private async run(): Promise<void> {
@@ -298,7 +328,8 @@ export class ProjectionGroup {
         this.busy = true;
         try {
           await this.fold(event);
-          if (this.batchEvents >= this.maxBatchEvents || Date.now() - this.batchStarted >= this.maxBatchMs) await this.commitAll();
+          // While events keep coming, a batch's commit may run while the next batch folds (pipelined stores).
+          if (this.batchEvents >= this.maxBatchEvents || Date.now() - this.batchStarted >= this.maxBatchMs) await this.commitAll(false);
         } finally {
           this.release();
         }
@@ -317,7 +348,7 @@ export class ProjectionGroup {
     this.batchEvents++;
     for (const t of this.targets) {
       if (!t.active || !t.folds(event.stream)) continue;
-      const last = t.pendingPosition ?? t.position;
+      const last = t.pendingPosition ?? t.inflight?.position ?? t.position;
       if (last !== undefined && comparePositions(event.position, last) <= 0) continue;
       try {
         if (record === undefined && decodeError === undefined) {
@@ -328,7 +359,8 @@ export class ProjectionGroup {
           }
         }
         if (decodeError !== undefined) throw decodeError;
-        const head = await this.head(t, record!.stream);
+        const known = this.knownHead(t, record!.stream);
+        const head = known === UNKNOWN ? await this.storedHead(t, record!.stream) : known;
         const expected = head === undefined ? 0 : head + 1;
         if (record!.sequence !== expected) throw new ProjectionGapError(t.name, record!.stream, expected, record!.sequence, event.position);
       } catch (e) {
@@ -352,21 +384,31 @@ export class ProjectionGroup {
     }
   }
 
-  private async head(t: Target, stream: string): Promise<number | undefined> {
+  /** The stream's last sequence if known in memory (the batch's, else the committed one), else UNKNOWN. */
+  private knownHead(t: Target, stream: string): number | undefined | typeof UNKNOWN {
     const pending = t.pendingHeads.get(stream);
     if (pending !== undefined) return pending;
-    if (t.committedHeads.has(stream)) return t.committedHeads.get(stream);
+    const inflight = t.inflight?.heads.get(stream);
+    if (inflight !== undefined) return inflight;
+    const committed = t.committedHeads.get(stream);
+    if (committed !== undefined) return committed;
+    // A projection that started on an empty generation has every stream head it committed in memory.
+    return t.emptyAtStart ? undefined : UNKNOWN;
+  }
+
+  private async storedHead(t: Target, stream: string): Promise<number | undefined> {
     const stored = await this.store.reader(t.name, t.generation).streamSequence(stream);
     if (stored !== undefined) t.committedHeads.set(stream, stored);
     return stored;
   }
 
-  private async commitAll(): Promise<void> {
+  /** Commits every projection's batch; `wait: false` lets pipelined commits complete in the background. */
+  private async commitAll(wait = true): Promise<void> {
     this.batchEvents = 0;
     await Promise.all(
       this.targets.map((t) =>
         t.active
-          ? this.commitTarget(t).catch((e) => {
+          ? this.commitTarget(t, wait).catch((e) => {
               t.fail(e);
             })
           : undefined,
@@ -374,25 +416,72 @@ export class ProjectionGroup {
     );
   }
 
-  private async commitTarget(t: Target): Promise<void> {
-    if (t.pendingPosition === undefined) return;
-    const writes = await t.uow.writes();
+  /**
+   * Commits the projection's batch with its checkpoint. With a store that copies a batch on commit
+   * (`copiesBatchOnCommit`), the next batch folds while the commit completes (`wait: false`): its unit of work
+   * reads through this batch's writes, and at most one commit is in flight — the next commit waits for it, so
+   * commits stay in order and each is fenced on the checkpoint of the one before.
+   */
+  private async commitTarget(t: Target, wait = true): Promise<void> {
+    if (t.inflight) await t.inflight.promise;
+    // A projection that failed (or is failing, its last good commit in flight) commits nothing more.
+    if (t.pendingPosition === undefined || t.broken) return;
+    if (t.handler.beforeCommit) {
+      try {
+        await t.handler.beforeCommit(t.uow);
+      } catch (e) {
+        // Like a fold that throws: nothing of this batch is committed.
+        t.fail(e);
+        throw e;
+      }
+    }
+    const uow = t.uow;
+    const writes = await uow.writes();
     const meta = t.handler.meta ? t.handler.meta() : {};
     const position = t.pendingPosition;
     const events = t.events + t.pendingEvents;
-    await this.store.commit(t.name, t.generation, { expected: t.position, position, events, streams: t.pendingHeads, writes, meta });
+    const heads = t.pendingHeads;
     const batchEvents = t.pendingEvents;
-    t.uow.committedTo(t.cache);
-    for (const [s, q] of t.pendingHeads) t.committedHeads.set(s, q);
-    t.uow = new UnitOfWork(this.store.reader(t.name, t.generation), t.cache, t.definition.collections);
+    const committing = this.store.commit(t.name, t.generation, { expected: t.position, position, events, streams: heads, writes, meta });
+    const committed = () => {
+      uow.committedTo(t.cache);
+      for (const [s, q] of heads) t.committedHeads.set(s, q);
+      t.position = position;
+      t.events = events;
+      t.meta = { ...t.meta, ...meta };
+      t.settleWaiters();
+      this.onCommit?.({ projection: t.name, generation: t.generation, position, events, batchEvents, meta: t.meta });
+    };
+    const reader = this.store.reader(t.name, t.generation);
+    if (!this.store.copiesBatchOnCommit) {
+      await committing;
+      t.uow = new UnitOfWork(reader, t.cache, t.definition.collections);
+      t.pendingHeads = new Map();
+      t.pendingPosition = undefined;
+      t.pendingEvents = 0;
+      committed();
+      return;
+    }
+    // The store has taken what it needs from the batch: the next batch may fold (and change documents) now.
+    t.uow = new UnitOfWork(reader, t.cache, t.definition.collections, uow);
     t.pendingHeads = new Map();
     t.pendingPosition = undefined;
     t.pendingEvents = 0;
-    t.position = position;
-    t.events = events;
-    t.meta = { ...t.meta, ...meta };
-    t.settleWaiters();
-    this.onCommit?.({ projection: t.name, generation: t.generation, position, events, batchEvents, meta: t.meta });
+    const promise = committing.then(
+      () => {
+        t.inflight = undefined;
+        committed();
+        if (t.uow.parent === uow) t.uow.detachParent();
+      },
+      (e: unknown) => {
+        t.inflight = undefined;
+        t.fail(e);
+        throw e;
+      },
+    );
+    promise.catch(() => undefined);
+    t.inflight = { promise, heads, position };
+    if (wait) await promise;
   }
 
   /** Stops one projection: commits what it folded; the group goes on with the others. */

@@ -1,4 +1,5 @@
-import { digestOf, isDigest, withoutKeys } from '@corridor/protocol';
+import { digestOf, withoutKeys } from '@corridor/protocol';
+import { isHexDigest } from '../tensor/hex';
 import { requireAttestation, requireCellKey, TensorInputError, type Attestation, type CellKey } from '../tensor/cell';
 import { COMPLIANCE_DOMAINS, isComplianceDomain, type ComplianceDomain } from '../tensor/domains';
 import { isComplianceState, type ComplianceState } from '../tensor/states';
@@ -112,7 +113,7 @@ function common(t: TransitionInput, payload: Obj, issuedAlias?: unknown) {
   let digest: string;
   if (vc) digest = credentialDigest(vc);
   else if (payload.attestation_digest_sha256 !== undefined) {
-    if (!isDigest(payload.attestation_digest_sha256)) reject('attestation_digest_sha256 must be 64 lowercase hex');
+    if (!isHexDigest(payload.attestation_digest_sha256)) reject('attestation_digest_sha256 must be 64 lowercase hex');
     digest = payload.attestation_digest_sha256;
   } else digest = t.digest;
   return { vc, fields, issuer, issued, expires, digest };
@@ -127,7 +128,7 @@ function mapComplianceAttestation(t: TransitionInput, payload: Obj): TensorInput
   const rest = t.kind.slice(COMPLIANCE_ATTESTATION_FAMILY.length);
   if (rest === 'revoked' || rest.startsWith('revoked.')) {
     const digest = payload.attestation_digest_sha256 ?? payload.digest;
-    if (!isDigest(digest)) reject('a revocation names the revoked attestation by attestation_digest_sha256 (64 lowercase hex)');
+    if (!isHexDigest(digest)) reject('a revocation names the revoked attestation by attestation_digest_sha256 (64 lowercase hex)');
     return { kind: 'cells', attest: [], revoke: [digest] };
   }
   const c = common(t, payload);

@@ -37,6 +37,39 @@ async function cellsByKey(reader: GenerationReader, keys: readonly string[]): Pr
   return out;
 }
 
+/**
+ * The stored cells of one subject in one jurisdiction, by domain (of `domains`). Their keys
+ * `["subject","jurisdiction","domain"]` share the prefix `["subject","jurisdiction",`, so a store that reads key
+ * ranges returns them in one read; others get them by key.
+ */
+async function cellsOfSubject(reader: GenerationReader, subject: string, jurisdiction: string, domains: readonly ComplianceDomain[]): Promise<Map<ComplianceDomain, TensorCell>> {
+  const out = new Map<ComplianceDomain, TensorCell>();
+  if (reader.entriesWithPrefix && domains.length > 2) {
+    const prefix = cellKeyText({ subject, jurisdiction, domain: domains[0]! }).slice(0, -(JSON.stringify(domains[0]).length + 1));
+    const wanted = new Set<string>(domains);
+    for (const [, d] of await reader.entriesWithPrefix('cells', prefix)) {
+      const cell = d as unknown as TensorCell;
+      if (cell.subject === subject && cell.jurisdiction === jurisdiction && wanted.has(cell.domain)) out.set(cell.domain, cell);
+    }
+    return out;
+  }
+  return (await cellsByDomain(reader, domains.map((domain) => ({ subject, jurisdiction, domain })))).get(jurisdiction) ?? out;
+}
+
+/** The stored cells of `keys` (one `getMany`), by jurisdiction, then domain. */
+async function cellsByDomain(reader: GenerationReader, keys: readonly CellKey[]): Promise<Map<string, Map<ComplianceDomain, TensorCell>>> {
+  const docs = await reader.getMany('cells', keys.map(cellKeyText));
+  const out = new Map<string, Map<ComplianceDomain, TensorCell>>();
+  keys.forEach((k, i) => {
+    const d = docs[i];
+    if (d === undefined) return;
+    let byDomain = out.get(k.jurisdiction);
+    if (!byDomain) out.set(k.jurisdiction, (byDomain = new Map()));
+    byDomain.set(k.domain, d as unknown as TensorCell);
+  });
+  return out;
+}
+
 function tensorStamp(stamp: ReadStamp, meta: Readonly<Record<string, string>>): TensorStamp {
   return { ...stamp, commitment: meta.commitment ?? emptyCommitment(), cell_count: Number(meta.cell_count ?? '0') };
 }
@@ -79,8 +112,7 @@ export class TensorQueries {
     const s = await readSnapshot(this.store, this.projection, async (r) => {
       if (selector.subject !== undefined && selector.jurisdiction !== undefined) {
         const domains = selector.domain !== undefined ? [selector.domain] : COMPLIANCE_DOMAINS;
-        const keys = domains.map((domain) => cellKeyText({ subject: selector.subject!, jurisdiction: selector.jurisdiction!, domain }));
-        return { cells: [...(await cellsByKey(r, keys)).values()], next: null };
+        return { cells: [...(await cellsOfSubject(r, selector.subject, selector.jurisdiction, domains)).values()], next: null };
       }
       // Drive the scan with the most selective given coordinate; filter the others.
       const [field, value] =
@@ -121,13 +153,29 @@ export class TensorQueries {
   async crossBorder(subject: string, fromJurisdiction: string, toJurisdiction: string, at: ReadTime, domains?: readonly ComplianceDomain[]): Promise<Stamped<CrossBorderResult>> {
     const atMs = asOfMillis(at);
     const ds = domains ?? COMPLIANCE_DOMAINS;
-    const keys: CellKey[] = [];
     for (const domain of ds) {
-      keys.push(requireCellKey({ subject, jurisdiction: fromJurisdiction, domain }));
-      keys.push(requireCellKey({ subject, jurisdiction: toJurisdiction, domain }));
+      requireCellKey({ subject, jurisdiction: fromJurisdiction, domain });
+      requireCellKey({ subject, jurisdiction: toJurisdiction, domain });
     }
-    const s = await readSnapshot(this.store, this.projection, (r) => cellsByKey(r, keys.map(cellKeyText)));
-    const result = crossBorderCheck((k) => s.value.get(cellKeyText(k)), subject, fromJurisdiction, toJurisdiction, atMs, ds);
+    const unique = [...new Set(ds)];
+    const s = await readSnapshot(this.store, this.projection, async (r) => {
+      if (!r.entriesWithPrefix || unique.length <= 2) {
+        // No range reads (Redis): one lookup of both jurisdictions' keys, one round trip.
+        const both = await cellsByDomain(r, [...unique.map((domain) => ({ subject, jurisdiction: fromJurisdiction, domain })), ...unique.map((domain) => ({ subject, jurisdiction: toJurisdiction, domain }))]);
+        return { from: both.get(fromJurisdiction) ?? new Map<ComplianceDomain, TensorCell>(), to: both.get(toJurisdiction) ?? new Map<ComplianceDomain, TensorCell>() };
+      }
+      const [from, to] = await Promise.all([cellsOfSubject(r, subject, fromJurisdiction, unique), cellsOfSubject(r, subject, toJurisdiction, unique)]);
+      return { from, to };
+    });
+    const { from, to } = s.value;
+    const result = crossBorderCheck(
+      (k) => (k.subject !== subject ? undefined : k.jurisdiction === fromJurisdiction ? from.get(k.domain) : k.jurisdiction === toJurisdiction ? to.get(k.domain) : undefined),
+      subject,
+      fromJurisdiction,
+      toJurisdiction,
+      atMs,
+      ds,
+    );
     return { data: result, tensor: tensorStamp(s.stamp, s.checkpoint.meta) };
   }
 

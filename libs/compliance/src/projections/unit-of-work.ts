@@ -3,53 +3,151 @@ import type { CollectionDefinition, FoldContext } from './definition';
 
 const ABSENT = null;
 
+/** A map per collection: lookups hash the key alone, with no `collection + key` string built per access. */
+class ByCollection<V> {
+  private readonly maps = new Map<string, Map<string, V>>();
+
+  of(collection: string): Map<string, V> {
+    let m = this.maps.get(collection);
+    if (!m) this.maps.set(collection, (m = new Map()));
+    return m;
+  }
+
+  find(collection: string): Map<string, V> | undefined {
+    return this.maps.get(collection);
+  }
+
+  entries(): IterableIterator<[string, Map<string, V>]> {
+    return this.maps.entries();
+  }
+
+  clear(): void {
+    this.maps.clear();
+  }
+}
+
 /**
  * Committed documents this writer has seen. The projection writer is the only writer of its generation
  * (commits are fenced on the checkpoint), so what it cached stays true until it commits again.
+ *
+ * Only collections the projection reads (`get`) are cached: documents it only writes (e.g. the tensor's cell
+ * digests) would just push the documents it does read out of the cache.
  */
 export class DocCache {
-  private readonly entries = new Map<string, { doc: Doc } | null>();
+  private readonly entries = new ByCollection<{ doc: Doc } | null>();
+  private readonly read = new Set<string>();
+  private total = 0;
 
   constructor(private readonly capacity: number) {}
 
-  private static id(collection: string, key: string): string {
-    return `${collection}\u0000${key}`;
-  }
-
   /** `{doc}` when cached as present, `null` when cached as absent, undefined when unknown. */
   lookup(collection: string, key: string): { doc: Doc } | null | undefined {
-    return this.entries.get(DocCache.id(collection, key));
+    return this.entries.find(collection)?.get(key);
+  }
+
+  /** Marks `collection` as read by the projection: from now on its committed documents are cached. */
+  reads(collection: string): void {
+    this.read.add(collection);
   }
 
   set(collection: string, key: string, doc: Doc | undefined): void {
-    const id = DocCache.id(collection, key);
-    this.entries.delete(id);
-    this.entries.set(id, doc === undefined ? null : { doc });
+    const m = this.entries.of(collection);
+    if (m.delete(key)) this.total--;
+    m.set(key, doc === undefined ? null : { doc });
+    this.total++;
   }
 
-  /** Drops the oldest entries beyond capacity. */
+  /** Caches a committed write if its collection is one the projection reads (else forgets the key). */
+  committed(collection: string, key: string, doc: Doc | undefined): void {
+    if (this.read.has(collection)) this.set(collection, key, doc);
+    else {
+      const m = this.entries.find(collection);
+      if (m?.delete(key)) this.total--;
+    }
+  }
+
+  /** Drops the oldest entries beyond capacity (the oldest of the biggest collections first). */
   trim(): void {
-    let excess = this.entries.size - this.capacity;
+    let excess = this.total - this.capacity;
     if (excess <= 0) return;
-    for (const id of this.entries.keys()) {
-      if (excess-- <= 0) break;
-      this.entries.delete(id);
+    const maps = [...this.entries.entries()].map(([, m]) => m).sort((a, b) => b.size - a.size);
+    for (const m of maps) {
+      for (const key of m.keys()) {
+        if (excess <= 0) return;
+        m.delete(key);
+        this.total--;
+        excess--;
+      }
     }
   }
 
   clear(): void {
     this.entries.clear();
+    this.total = 0;
   }
 
   get size(): number {
-    return this.entries.size;
+    return this.total;
   }
 }
 
 interface Pending {
-  collection: string;
-  key: string;
+  readonly collection: string;
+  readonly key: string;
   doc: Doc | undefined;
+  /** JSON text of `doc` given by the projection; dropped once `doc` is handed out (it may change in place). */
+  json: string | undefined;
+}
+
+/**
+ * One index field of the batch's own documents, built when `keysBy` first asks for it and then kept up to date:
+ * a document that is replaced, or handed out by `get` (the fold may change it in place), is re-read at the next
+ * `keysBy`.
+ */
+interface PendingFieldIndex {
+  /** value → the batch's keys whose document has it: one key, or a set of several (most values have one key). */
+  readonly byValue: Map<string, string | Set<string>>;
+  /** key → its document's distinct values (none for a deleted document). */
+  readonly valuesOf: Map<string, readonly string[]>;
+  readonly stale: Set<string>;
+}
+
+const NO_VALUES: readonly string[] = [];
+
+function indexAdd(byValue: Map<string, string | Set<string>>, value: string, key: string): void {
+  const cur = byValue.get(value);
+  if (cur === undefined) byValue.set(value, key);
+  else if (typeof cur === 'string') {
+    if (cur !== key) byValue.set(value, new Set([cur, key]));
+  } else cur.add(key);
+}
+
+function indexRemove(byValue: Map<string, string | Set<string>>, value: string, key: string): void {
+  const cur = byValue.get(value);
+  if (cur === key) byValue.delete(value);
+  else if (typeof cur !== 'string' && cur !== undefined) {
+    cur.delete(key);
+    if (cur.size === 0) byValue.delete(value);
+  }
+}
+
+/**
+ * A copy of the values without repeats. Always a copy: an index function may return an array of the document
+ * itself, which the fold may change in place later, and the copy must keep the values as they were.
+ */
+function distinctValues(list: readonly string[]): readonly string[] {
+  if (list.length > 32) return [...new Set(list)];
+  for (let i = 1; i < list.length; i++) if (list.indexOf(list[i]!) < i) return [...new Set(list)];
+  return list.slice();
+}
+
+/** Membership in a list of values: a scan of a short list, a set for a long one. */
+function contains(list: readonly string[]): (v: string) => boolean {
+  if (list.length > 32) {
+    const set = new Set(list);
+    return (v) => set.has(v);
+  }
+  return (v) => list.includes(v);
 }
 
 /**
@@ -60,18 +158,36 @@ interface Pending {
  * document is first read, not at commit time.
  */
 export class UnitOfWork implements FoldContext {
-  private readonly pending = new Map<string, Pending>();
-  /** Index values of the committed version of keys of this batch, when known: id → values | ABSENT. */
-  private readonly bases = new Map<string, IndexValues | typeof ABSENT>();
+  private readonly pending = new ByCollection<Pending>();
+  private count = 0;
+  /** Index values of the committed version of keys of this batch, when known: values | ABSENT. */
+  private readonly bases = new ByCollection<IndexValues | typeof ABSENT>();
+  /** Per collection, the fields `keysBy` asked for. */
+  private readonly fieldIndexes = new ByCollection<PendingFieldIndex>();
 
   constructor(
     private readonly reader: GenerationReader,
     private readonly cache: DocCache,
     private readonly collections: Readonly<Record<string, CollectionDefinition>>,
+    /**
+     * The previous batch while its commit is in flight (pipelined commits): its writes are the committed state
+     * this batch builds on until the commit completes and they are in the cache and the store.
+     */
+    private parentBatch?: UnitOfWork,
   ) {}
 
-  private static id(collection: string, key: string): string {
-    return `${collection}\u0000${key}`;
+  get parent(): UnitOfWork | undefined {
+    return this.parentBatch;
+  }
+
+  /** The previous batch is committed: read the cache and the store again. */
+  detachParent(): void {
+    this.parentBatch = undefined;
+  }
+
+  /** This batch's write of a key (its `doc` is undefined for a delete), or undefined when it has none. */
+  private written(collection: string, key: string): Pending | undefined {
+    return this.pending.find(collection)?.get(key);
   }
 
   private collection(name: string): CollectionDefinition {
@@ -81,10 +197,12 @@ export class UnitOfWork implements FoldContext {
   }
 
   get size(): number {
-    return this.pending.size;
+    return this.count;
   }
 
   private async committed(collection: string, key: string): Promise<Doc | undefined> {
+    const inParent = this.parentBatch?.handOut(collection, key);
+    if (inParent) return inParent.doc;
     const hit = this.cache.lookup(collection, key);
     if (hit !== undefined) return hit === null ? undefined : hit.doc;
     const doc = await this.reader.get(collection, key);
@@ -93,51 +211,120 @@ export class UnitOfWork implements FoldContext {
   }
 
   async get<T extends Doc = Doc>(collection: string, key: string): Promise<T | undefined> {
-    this.collection(collection);
-    const p = this.pending.get(UnitOfWork.id(collection, key));
-    if (p) return p.doc as T | undefined;
+    const def = this.collection(collection);
+    this.cache.reads(collection);
+    const p = this.pending.find(collection)?.get(key);
+    if (p) {
+      this.changed(collection, key);
+      p.json = undefined;
+      return p.doc as T | undefined;
+    }
     const doc = await this.committed(collection, key);
-    const id = UnitOfWork.id(collection, key);
-    if (!this.bases.has(id)) this.bases.set(id, this.baseOf(collection, key, doc));
+    const bases = this.bases.of(collection);
+    if (!bases.has(key)) bases.set(key, this.baseOf(def, key, doc));
     return doc as T | undefined;
   }
 
-  private baseOf(collection: string, key: string, doc: Doc | undefined): IndexValues | typeof ABSENT {
-    if (doc === undefined) return ABSENT;
-    const def = this.collection(collection);
-    return def.index ? def.index(doc, key) : {};
+  /** This batch's write of a key, handed to the next batch's fold (which may change the document in place). */
+  private handOut(collection: string, key: string): Pending | undefined {
+    const p = this.written(collection, key);
+    if (p) {
+      this.changed(collection, key);
+      p.json = undefined;
+    }
+    return p;
   }
 
-  put(collection: string, key: string, doc: Doc): void {
+  /** The document of a key may have changed: the field indexes read it again when next asked. */
+  private changed(collection: string, key: string): void {
+    const fields = this.fieldIndexes.find(collection);
+    if (fields) for (const fi of fields.values()) fi.stale.add(key);
+  }
+
+  private baseOf(def: CollectionDefinition, key: string, doc: Doc | undefined): IndexValues | typeof ABSENT {
+    if (doc === undefined || !def.index) return doc === undefined ? ABSENT : {};
+    // Copied: the values may be arrays of the document itself, which the fold may then change in place.
+    const values = def.index(doc, key);
+    const out: Record<string, readonly string[]> = {};
+    for (const field of Object.keys(values)) out[field] = values[field]!.slice();
+    return out;
+  }
+
+  private setPending(collection: string, key: string, doc: Doc | undefined, json?: string): void {
+    const m = this.pending.of(collection);
+    const p = m.get(key);
+    if (p) {
+      p.doc = doc;
+      p.json = json;
+    } else {
+      m.set(key, { collection, key, doc, json });
+      this.count++;
+    }
+    this.changed(collection, key);
+  }
+
+  put(collection: string, key: string, doc: Doc, json?: string): void {
     this.collection(collection);
     if (doc === undefined) throw new TypeError('put needs a document; use delete to remove one');
-    this.pending.set(UnitOfWork.id(collection, key), { collection, key, doc });
+    this.setPending(collection, key, doc, json);
   }
 
-  create(collection: string, key: string, doc: Doc): void {
-    const id = UnitOfWork.id(collection, key);
-    if (!this.pending.has(id) && !this.bases.has(id)) this.bases.set(id, ABSENT);
-    this.put(collection, key, doc);
+  create(collection: string, key: string, doc: Doc, json?: string): void {
+    this.collection(collection);
+    if (doc === undefined) throw new TypeError('put needs a document; use delete to remove one');
+    if (!this.pending.find(collection)?.has(key)) {
+      const bases = this.bases.of(collection);
+      if (!bases.has(key)) bases.set(key, ABSENT);
+    }
+    this.setPending(collection, key, doc, json);
   }
 
   delete(collection: string, key: string): void {
     this.collection(collection);
-    this.pending.set(UnitOfWork.id(collection, key), { collection, key, doc: undefined });
+    this.setPending(collection, key, undefined);
   }
 
   async keysBy(collection: string, field: string, value: string): Promise<string[]> {
     const def = this.collection(collection);
-    const committed = await this.reader.keysBy(collection, field, value);
-    const out = new Set(committed);
-    if (def.index) {
-      for (const p of this.pending.values()) {
-        if (p.collection !== collection) continue;
-        const now = p.doc === undefined ? false : (def.index(p.doc, p.key)[field] ?? []).includes(value);
-        if (now) out.add(p.key);
-        else out.delete(p.key);
-      }
+    const committed = this.parentBatch ? await this.parentBatch.keysBy(collection, field, value) : await this.reader.keysBy(collection, field, value);
+    if (!def.index) return [...new Set(committed)].sort();
+    const fi = this.fieldIndex(def, collection, field);
+    // The committed keys, less the batch's documents that no longer have the value, plus those that now have it.
+    const out = new Set<string>();
+    for (const k of committed) {
+      const now = fi.valuesOf.get(k);
+      if (now === undefined || now.includes(value)) out.add(k);
     }
+    const mine = fi.byValue.get(value);
+    if (typeof mine === 'string') out.add(mine);
+    else if (mine !== undefined) for (const k of mine) out.add(k);
     return [...out].sort();
+  }
+
+  /** The field index of the batch's documents, built on first use, with its stale documents read again. */
+  private fieldIndex(def: CollectionDefinition, collection: string, field: string): PendingFieldIndex {
+    const fields = this.fieldIndexes.of(collection);
+    let fi = fields.get(field);
+    if (!fi) {
+      fi = { byValue: new Map(), valuesOf: new Map(), stale: new Set(this.pending.find(collection)?.keys() ?? []) };
+      fields.set(field, fi);
+    }
+    if (fi.stale.size > 0) {
+      const pending = this.pending.find(collection);
+      for (const key of fi.stale) {
+        const before = fi.valuesOf.get(key) ?? NO_VALUES;
+        const doc = pending?.get(key)?.doc;
+        const now = doc === undefined ? NO_VALUES : distinctValues(def.index!(doc, key)[field] ?? NO_VALUES);
+        // Only the difference moves (a changed document usually keeps most of its values).
+        const inNow = contains(now);
+        const inBefore = contains(before);
+        for (const v of before) if (!inNow(v)) indexRemove(fi.byValue, v, key);
+        for (const v of now) if (!inBefore(v)) indexAdd(fi.byValue, v, key);
+        fi.valuesOf.set(key, now);
+      }
+      fi.stale.clear();
+    }
+    return fi;
   }
 
   /**
@@ -145,37 +332,42 @@ export class UnitOfWork implements FoldContext {
    * are fetched now, one request per collection.
    */
   async writes(): Promise<DocWrite[]> {
-    const unknown = new Map<string, string[]>();
-    for (const [id, p] of this.pending) {
-      // Old index values matter only to indexed collections.
-      if (this.bases.has(id) || !this.collection(p.collection).index) continue;
-      const hit = this.cache.lookup(p.collection, p.key);
-      if (hit !== undefined) {
-        this.bases.set(id, this.baseOf(p.collection, p.key, hit === null ? undefined : hit.doc));
-        continue;
-      }
-      let keys = unknown.get(p.collection);
-      if (!keys) unknown.set(p.collection, (keys = []));
-      keys.push(p.key);
-    }
-    for (const [collection, keys] of unknown) {
-      const docs = await this.reader.getMany(collection, keys);
-      keys.forEach((k, i) => this.bases.set(UnitOfWork.id(collection, k), this.baseOf(collection, k, docs[i])));
-    }
     const out: DocWrite[] = [];
-    for (const [id, p] of this.pending) {
-      const def = this.collection(p.collection);
-      const base = this.bases.get(id);
-      const previousIndex: IndexValues | undefined = !def.index || base === ABSENT || base === undefined ? undefined : base;
-      const index: IndexValues = p.doc !== undefined && def.index ? def.index(p.doc, p.key) : {};
-      out.push({ collection: p.collection, key: p.key, doc: p.doc, index, previousIndex });
+    for (const [collection, pending] of this.pending.entries()) {
+      const def = this.collection(collection);
+      const bases = this.bases.of(collection);
+      if (def.index) {
+        // Old index values matter only to indexed collections.
+        const unknown: string[] = [];
+        for (const key of pending.keys()) {
+          if (bases.has(key)) continue;
+          const inParent = this.parentBatch?.written(collection, key);
+          if (inParent) {
+            bases.set(key, this.baseOf(def, key, inParent.doc));
+            continue;
+          }
+          const hit = this.cache.lookup(collection, key);
+          if (hit !== undefined) bases.set(key, this.baseOf(def, key, hit === null ? undefined : hit.doc));
+          else unknown.push(key);
+        }
+        if (unknown.length > 0) {
+          const docs = await this.reader.getMany(collection, unknown);
+          unknown.forEach((k, i) => bases.set(k, this.baseOf(def, k, docs[i])));
+        }
+      }
+      for (const p of pending.values()) {
+        const base = bases.get(p.key);
+        const previousIndex: IndexValues | undefined = !def.index || base === ABSENT || base === undefined ? undefined : base;
+        const index: IndexValues = p.doc !== undefined && def.index ? def.index(p.doc, p.key) : {};
+        out.push(p.json === undefined ? { collection, key: p.key, doc: p.doc, index, previousIndex } : { collection, key: p.key, doc: p.doc, json: p.json, index, previousIndex });
+      }
     }
     return out;
   }
 
   /** After a successful commit: the batch's writes become the cached committed state. */
   committedTo(cache: DocCache): void {
-    for (const p of this.pending.values()) cache.set(p.collection, p.key, p.doc);
+    for (const [collection, pending] of this.pending.entries()) for (const p of pending.values()) cache.committed(collection, p.key, p.doc);
     cache.trim();
   }
 }

@@ -34,6 +34,8 @@ export interface DocWrite {
   readonly key: string;
   /** The new document; undefined deletes the key. */
   readonly doc: Doc | undefined;
+  /** A JSON text of `doc` the writer already had (parses to `doc`); adapters store it instead of serializing `doc`. */
+  readonly json?: string;
   /** Index values of the new document (ignored for a delete). */
   readonly index: IndexValues;
   /** Index values of the document this write replaces; undefined when the key did not exist. */
@@ -63,6 +65,12 @@ export interface GenerationReader {
   streams(): Promise<Map<string, number>>;
   get(collection: string, key: string): Promise<Doc | undefined>;
   getMany(collection: string, keys: readonly string[]): Promise<(Doc | undefined)[]>;
+  /**
+   * Every document whose key starts with `prefix`, in key order (byte order of UTF-8). Optional: adapters that
+   * keep documents in key order offer it (SQLite: one range read instead of a lookup per key); callers fall back
+   * to `getMany`.
+   */
+  entriesWithPrefix?(collection: string, prefix: string): Promise<[string, Doc][]>;
   /** Keys whose document has `value` in index `field`, in ascending key order, after `after`, at most `limit`. */
   keysBy(collection: string, field: string, value: string, options?: { after?: string; limit?: number }): Promise<string[]>;
   /** Number of keys under an index value. */
@@ -80,6 +88,12 @@ export interface ProjectionGenerations {
 
 export interface ProjectionStore {
   readonly backend: 'sqlite' | 'redis';
+  /**
+   * `commit` takes everything it needs from the batch before it returns its promise (documents are serialized
+   * then), so the caller may change the batch's documents while the commit completes — the projection runner
+   * then folds the next batch meanwhile. Stores without it are awaited before anything changes.
+   */
+  readonly copiesBatchOnCommit?: boolean;
   generations(projection: string): Promise<ProjectionGenerations>;
   /** Creates a new, empty generation (numbered after every existing one) and returns its number. */
   createGeneration(projection: string): Promise<number>;
@@ -141,14 +155,47 @@ export function positionFromText(text: string | undefined | null): GlobalPositio
 export function indexDiff(previous: IndexValues | undefined, next: IndexValues | undefined): { removed: [string, string][]; added: [string, string][] } {
   const removed: [string, string][] = [];
   const added: [string, string][] = [];
-  const fields = new Set([...Object.keys(previous ?? {}), ...Object.keys(next ?? {})]);
-  for (const field of fields) {
-    const before = new Set(previous?.[field] ?? []);
-    const after = new Set(next?.[field] ?? []);
-    for (const v of before) if (!after.has(v)) removed.push([field, v]);
-    for (const v of after) if (!before.has(v)) added.push([field, v]);
+  if (previous === undefined || next === undefined) {
+    // A new or deleted document: every value is added or removed (each once).
+    const [values, out] = previous === undefined ? [next, added] : [previous, removed];
+    if (values !== undefined) for (const field of Object.keys(values)) for (const v of distinct(values[field]!)) out.push([field, v]);
+    return { removed, added };
+  }
+  for (const field of Object.keys(previous)) {
+    const after = membership(next[field]);
+    for (const v of distinct(previous[field]!)) if (!after(v)) removed.push([field, v]);
+  }
+  for (const field of Object.keys(next)) {
+    const before = membership(previous[field]);
+    for (const v of distinct(next[field]!)) if (!before(v)) added.push([field, v]);
   }
   return { removed, added };
+}
+
+const NONE = (): boolean => false;
+
+/** Membership test of a list of index values: a loop over a short list, a set for a long one. */
+function membership(list: readonly string[] | undefined): (v: string) => boolean {
+  if (list === undefined || list.length === 0) return NONE;
+  if (list.length > 16) {
+    const set = new Set(list);
+    return (v) => set.has(v);
+  }
+  return (v) => {
+    for (let i = 0; i < list.length; i++) if (list[i] === v) return true;
+    return false;
+  };
+}
+
+/** The list without repeated values (the list itself when it has none, the common case). */
+function distinct(list: readonly string[]): readonly string[] {
+  if (list.length <= 1) return list;
+  if (list.length <= 16) {
+    for (let i = 1; i < list.length; i++) for (let j = 0; j < i; j++) if (list[i] === list[j]) return [...new Set(list)];
+    return list;
+  }
+  const s = new Set(list);
+  return s.size === list.length ? list : [...s];
 }
 
 /** One key's net effect in a batch: its final document and index values, and the index values it started from. */
@@ -165,19 +212,69 @@ export interface NetWrite {
  * before the first write and after the last), so adapters can group their storage operations freely.
  */
 export function netWrites(writes: readonly DocWrite[]): NetWrite[] {
-  const byKey = new Map<string, { first: DocWrite; last: DocWrite }>();
+  const byCollection = new Map<string, Map<string, { first: DocWrite; last: DocWrite }>>();
   for (const w of writes) {
-    const id = `${w.collection}\u0000${w.key}`;
-    const e = byKey.get(id);
+    let byKey = byCollection.get(w.collection);
+    if (!byKey) byCollection.set(w.collection, (byKey = new Map()));
+    const e = byKey.get(w.key);
     if (e) e.last = w;
-    else byKey.set(id, { first: w, last: w });
+    else byKey.set(w.key, { first: w, last: w });
   }
   const out: NetWrite[] = [];
-  for (const { first, last } of byKey.values()) {
-    const { removed, added } = indexDiff(first.previousIndex, last.doc === undefined ? undefined : last.index);
-    out.push({ collection: last.collection, key: last.key, doc: last.doc, removed, added });
+  for (const byKey of byCollection.values()) {
+    for (const { first, last } of byKey.values()) {
+      const { removed, added } = indexDiff(first.previousIndex, last.doc === undefined ? undefined : last.index);
+      out.push({ collection: last.collection, key: last.key, doc: last.doc, removed, added });
+    }
   }
   return out;
+}
+
+/** What `forEachNetWrite` reports: per key its final document, then the index entries it removes and adds. */
+export interface NetWriteVisitor {
+  /** `json`: the write's JSON text of `doc`, when it came with one. */
+  doc(collection: string, key: string, doc: Doc | undefined, json: string | undefined): void;
+  indexRemoved(collection: string, key: string, field: string, value: string): void;
+  indexAdded(collection: string, key: string, field: string, value: string): void;
+}
+
+/**
+ * `netWrites` without building the list: visits each key's net effect (the same as `netWrites` gives), grouped by
+ * collection. Adapters use it to turn a batch into storage operations with no intermediate objects per write.
+ */
+export function forEachNetWrite(writes: readonly DocWrite[], visit: NetWriteVisitor): void {
+  // Per collection: key → position of its first write; `lastOf` maps a first write to the last one of its key
+  // (only keys written more than once are in it).
+  const firstOf = new Map<string, Map<string, number>>();
+  let lastOf: Map<number, number> | undefined;
+  for (let i = 0; i < writes.length; i++) {
+    const w = writes[i]!;
+    let m = firstOf.get(w.collection);
+    if (!m) firstOf.set(w.collection, (m = new Map()));
+    const first = m.get(w.key);
+    if (first === undefined) m.set(w.key, i);
+    else (lastOf ??= new Map()).set(first, i);
+  }
+  for (const [collection, m] of firstOf) {
+    for (const [key, first] of m) {
+      const last = writes[lastOf?.get(first) ?? first]!;
+      visit.doc(collection, key, last.doc, last.doc === undefined ? undefined : last.json);
+      const previous = writes[first]!.previousIndex;
+      const next = last.doc === undefined ? undefined : last.index;
+      if (previous !== undefined) {
+        for (const field of Object.keys(previous)) {
+          const after = next === undefined ? NONE : membership(next[field]);
+          for (const v of distinct(previous[field]!)) if (!after(v)) visit.indexRemoved(collection, key, field, v);
+        }
+      }
+      if (next !== undefined) {
+        for (const field of Object.keys(next)) {
+          const before = previous === undefined ? NONE : membership(previous[field]);
+          for (const v of distinct(next[field]!)) if (!before(v)) visit.indexAdded(collection, key, field, v);
+        }
+      }
+    }
+  }
 }
 
 /** Checks a batch before any adapter touches storage. */

@@ -1,6 +1,6 @@
 import Redis, { type RedisOptions } from 'ioredis';
 import {
-  netWrites,
+  forEachNetWrite,
   positionFromText,
   positionText,
   ProjectionConflictError,
@@ -43,6 +43,7 @@ const SCAN_COUNT = 1000;
  */
 export class RedisProjectionStore implements ProjectionStore {
   readonly backend = 'redis' as const;
+  readonly copiesBatchOnCommit = true;
   readonly prefix: string;
   private readonly reads: Redis;
   private readonly writes: Redis;
@@ -204,6 +205,11 @@ export class RedisProjectionStore implements ProjectionStore {
     validateBatch(batch);
     const base = this.generationBase(projection, generation);
     const metaKey = `${base}:meta`;
+    // Every command is built (documents serialized) before the first await: the caller may change the batch's
+    // documents as soon as this returns (copiesBatchOnCommit).
+    const commands = commitCommands(base, batch);
+    const expected = batch.expected;
+    const metaFields = { ...batch.meta, position: positionText(batch.position), events: String(batch.events) };
     await this.serialized(async () => {
       await this.writes.watch(metaKey);
       let m;
@@ -211,39 +217,14 @@ export class RedisProjectionStore implements ProjectionStore {
         const [position, events] = await this.writes.hmget(metaKey, 'position', 'events');
         if (events === null) throw new ProjectionStoreError(`${projection}: generation ${generation} does not exist`);
         const current = positionFromText(position);
-        if (!samePosition(current, batch.expected)) {
+        if (!samePosition(current, expected)) {
           throw new ProjectionConflictError(
-            `${projection} generation ${generation}: checkpoint is ${positionText(current) || 'empty'}, the batch continues from ${positionText(batch.expected) || 'empty'}`,
+            `${projection} generation ${generation}: checkpoint is ${positionText(current) || 'empty'}, the batch continues from ${positionText(expected) || 'empty'}`,
           );
         }
         m = this.writes.multi();
-        // Grouped: one HSET/HDEL per collection, one ZADD/ZREM per index value (in chunks).
-        const hset = new Map<string, string[]>();
-        const hdel = new Map<string, string[]>();
-        const zadd = new Map<string, string[]>();
-        const zrem = new Map<string, string[]>();
-        const push = (map: Map<string, string[]>, key: string, ...items: string[]) => {
-          let list = map.get(key);
-          if (!list) map.set(key, (list = []));
-          list.push(...items);
-        };
-        for (const w of netWrites(batch.writes)) {
-          const docKey = `${base}:doc:${w.collection}`;
-          if (w.doc === undefined) push(hdel, docKey, w.key);
-          else push(hset, docKey, w.key, JSON.stringify(w.doc));
-          for (const [field, value] of w.removed) push(zrem, `${base}:idx:${w.collection}:${field}:${value}`, w.key);
-          for (const [field, value] of w.added) push(zadd, `${base}:idx:${w.collection}:${field}:${value}`, '0', w.key);
-        }
-        for (const [key, items] of hdel) for (const part of chunks(items, 1000)) m.hdel(key, ...part);
-        for (const [key, items] of zrem) for (const part of chunks(items, 1000)) m.zrem(key, ...part);
-        for (const [key, items] of hset) for (const part of chunks(items, 2000)) m.hset(key, ...part);
-        for (const [key, items] of zadd) for (const part of chunks(items, 2000)) m.zadd(key, ...part);
-        if (batch.streams.size > 0) {
-          const flat: string[] = [];
-          for (const [stream, sequence] of batch.streams) flat.push(stream, String(sequence));
-          m.hset(`${base}:streams`, ...flat);
-        }
-        m.hset(metaKey, { ...batch.meta, position: positionText(batch.position), events: String(batch.events) });
+        for (const [command, key, args] of commands) m[command](key, ...args);
+        m.hset(metaKey, metaFields);
       } catch (e) {
         await this.writes.unwatch();
         throw e;
@@ -272,6 +253,49 @@ export class RedisProjectionStore implements ProjectionStore {
   private assertOpen(): void {
     if (this.closed) throw new ProjectionStoreError('the projection store is closed');
   }
+}
+
+type CommitCommand = readonly ['hset' | 'hdel' | 'zadd' | 'zrem', string, string[]];
+
+/**
+ * A batch's document and index changes as Redis commands: one HSET/HDEL per collection, one ZADD/ZREM per index
+ * value (in chunks), the stream heads. Removals first, as they are independent of the additions.
+ */
+function commitCommands(base: string, batch: CommitBatch): CommitCommand[] {
+  const hset = new Map<string, string[]>();
+  const hdel = new Map<string, string[]>();
+  const zadd = new Map<string, string[]>();
+  const zrem = new Map<string, string[]>();
+  const listOf = (map: Map<string, string[]>, key: string): string[] => {
+    let list = map.get(key);
+    if (!list) map.set(key, (list = []));
+    return list;
+  };
+  const docKeys = new Map<string, string>();
+  const docKey = (collection: string): string => {
+    let k = docKeys.get(collection);
+    if (k === undefined) docKeys.set(collection, (k = `${base}:doc:${collection}`));
+    return k;
+  };
+  forEachNetWrite(batch.writes, {
+    doc: (collection, key, doc, json) => {
+      if (doc === undefined) listOf(hdel, docKey(collection)).push(key);
+      else listOf(hset, docKey(collection)).push(key, json ?? JSON.stringify(doc));
+    },
+    indexRemoved: (collection, key, field, value) => listOf(zrem, `${base}:idx:${collection}:${field}:${value}`).push(key),
+    indexAdded: (collection, key, field, value) => listOf(zadd, `${base}:idx:${collection}:${field}:${value}`).push('0', key),
+  });
+  const out: CommitCommand[] = [];
+  for (const [key, items] of hdel) for (const part of chunks(items, 1000)) out.push(['hdel', key, part]);
+  for (const [key, items] of zrem) for (const part of chunks(items, 1000)) out.push(['zrem', key, part]);
+  for (const [key, items] of hset) for (const part of chunks(items, 2000)) out.push(['hset', key, part]);
+  for (const [key, items] of zadd) for (const part of chunks(items, 2000)) out.push(['zadd', key, part]);
+  if (batch.streams.size > 0) {
+    const flat: string[] = [];
+    for (const [stream, sequence] of batch.streams) flat.push(stream, String(sequence));
+    for (const part of chunks(flat, 2000)) out.push(['hset', `${base}:streams`, part]);
+  }
+  return out;
 }
 
 /** Splits a flat argument list into parts of at most `size` items (sizes are even, so pairs stay together). */

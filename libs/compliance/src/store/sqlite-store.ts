@@ -1,13 +1,11 @@
 import Database from 'better-sqlite3';
+import { applyCommitPlan, commitPlan, CommitThread, type CommitOutcome } from './sqlite-commit';
 import {
-  netWrites,
   positionFromText,
-  positionText,
   ProjectionConflictError,
   ProjectionStoreError,
   requireGeneration,
   requireName,
-  samePosition,
   validateBatch,
   type Checkpoint,
   type CommitBatch,
@@ -24,24 +22,44 @@ export interface SqliteProjectionStoreConfig {
   readonly busyTimeoutMs?: number;
   /** Open an existing file for reading only (an API replica next to the writing node). */
   readonly readonly?: boolean;
-  /** SQLite page cache of this connection, in MiB (default 64). */
+  /** SQLite page cache of this connection, in MiB (default 64); the commit thread's connection has one as big. */
   readonly cacheMiB?: number;
+  /**
+   * Run commits on a thread of their own, with its own connection (a file database only; default: no), so the
+   * event loop — the projection runner folding the next batch — goes on during a commit's transaction. It pays
+   * off only with a core to spare: on the shared 2-vCPU development machine it was no faster (spec/projections.md
+   * §8), and it costs a second page cache.
+   */
+  readonly commitThread?: boolean;
 }
 
-/** Rows per multi-row statement (SQLite allows 32,766 parameters; four per index row). */
-const CHUNK = 256;
+/** Keys per `IN (…)` lookup of getMany. */
+const GET_IN = 64;
+
+/**
+ * The least string greater than every string starting with `prefix` (in UTF-8 byte order, SQLite's BINARY), when
+ * simple: the prefix with its last character incremented; undefined when that character is a surrogate or the
+ * last one of its range.
+ */
+function prefixEnd(prefix: string): string | undefined {
+  if (prefix.length === 0) return undefined;
+  const last = prefix.charCodeAt(prefix.length - 1);
+  if (last >= 0xd7ff) return undefined;
+  return prefix.slice(0, -1) + String.fromCharCode(last + 1);
+}
 
 interface GenerationStatements {
   prefix: string;
-  /** Multi-row upserts and inserts, by row count (prepared on first use). */
-  docUpsertMany: Map<number, Database.Statement>;
-  idxInsertMany: Map<number, Database.Statement>;
   metaAll: Database.Statement;
   metaUpsert: Database.Statement;
   streamGet: Database.Statement;
   streamAll: Database.Statement;
   streamUpsert: Database.Statement;
   docGet: Database.Statement;
+  /** `key IN (…)` lookups, by key count (prepared on first use). */
+  docGetIn: Map<number, Database.Statement>;
+  docRange: Database.Statement;
+  docFrom: Database.Statement;
   docUpsert: Database.Statement;
   docDelete: Database.Statement;
   docAll: Database.Statement;
@@ -75,12 +93,6 @@ export function sqliteTablePrefix(projection: string, generation: number): strin
   return `pg_${requireName(projection, 'projection')}_${requireGeneration(generation)}`;
 }
 
-/** `(?, ?, ?), (?, ?, ?), …`: the VALUES of a multi-row statement. */
-function rows(n: number, width: number): string {
-  const one = `(${Array.from({ length: width }, () => '?').join(', ')})`;
-  return Array.from({ length: n }, () => one).join(', ');
-}
-
 /**
  * The embedded projection store: one SQLite file (WAL) holding every projection's generations as tables
  * `pg_<projection>_<generation>_{meta,streams,docs,idx}` (spec/projections.md §4.1). `synchronous = NORMAL`: a
@@ -89,8 +101,15 @@ function rows(n: number, width: number): string {
  */
 export class SqliteProjectionStore implements ProjectionStore {
   readonly backend = 'sqlite' as const;
+  /** The commit runs its transaction synchronously, or hands copied rows to its thread, before returning. */
+  readonly copiesBatchOnCommit = true;
   readonly db: Database.Database;
   private readonly statements = new Map<string, GenerationStatements>();
+  /** Statements of commits run on this connection (no commit thread). */
+  private readonly planStatements = new Map<string, Database.Statement>();
+  /** Runs the commits of a file database (created with the first commit). */
+  private threadState: CommitThread | undefined;
+  private readonly threadOptions: { path: string; busyTimeoutMs: number; cacheKiB: number } | undefined;
   private closed = false;
   private readonly readonly: boolean;
 
@@ -111,7 +130,19 @@ export class SqliteProjectionStore implements ProjectionStore {
       if (!Number.isSafeInteger(cacheKiB) || cacheKiB < 1) throw new TypeError(`cacheMiB must be positive, got ${config.cacheMiB}`);
       this.db.pragma(`cache_size = -${cacheKiB}`);
       this.db.exec(CATALOG);
+      if (config.path !== ':memory:' && config.commitThread === true) this.threadOptions = { path: config.path, busyTimeoutMs: config.busyTimeoutMs ?? 5000, cacheKiB };
     }
+  }
+
+  /** The commit thread, started on first use. */
+  private get thread(): CommitThread | undefined {
+    if (this.threadOptions && !this.threadState) this.threadState = new CommitThread(this.threadOptions);
+    return this.threadState;
+  }
+
+  /** Waits for the commits handed to the commit thread (before changing the catalog or the schema). */
+  private async drainCommits(): Promise<void> {
+    await this.threadState?.drain();
   }
 
   static open(config: SqliteProjectionStoreConfig): SqliteProjectionStore {
@@ -124,15 +155,23 @@ export class SqliteProjectionStore implements ProjectionStore {
     return this.generationsSync(projection);
   }
 
+  private catalog: { active: Database.Statement; all: Database.Statement } | undefined;
+
   private generationsSync(projection: string): ProjectionGenerations {
-    const active = this.db.prepare('SELECT generation FROM projection_active WHERE projection = ?').pluck().get(projection) as number | undefined;
-    const all = this.db.prepare('SELECT generation FROM projection_generations WHERE projection = ? ORDER BY generation').pluck().all(projection) as number[];
+    // Prepared once: every query reads the active generation twice (spec/projections.md §4.3).
+    this.catalog ??= {
+      active: this.db.prepare('SELECT generation FROM projection_active WHERE projection = ?').pluck(),
+      all: this.db.prepare('SELECT generation FROM projection_generations WHERE projection = ? ORDER BY generation').pluck(),
+    };
+    const active = this.catalog.active.get(projection) as number | undefined;
+    const all = this.catalog.all.all(projection) as number[];
     return { active, all };
   }
 
   async createGeneration(projection: string): Promise<number> {
     this.assertWritable();
     requireName(projection, 'projection');
+    await this.drainCommits();
     return this.db.transaction(() => {
       // Numbers are never reused, even after a drop: readers tell generations apart by number.
       const max = this.db.prepare('SELECT max_generation FROM projection_sequences WHERE projection = ?').pluck().get(projection) as number | undefined;
@@ -144,8 +183,7 @@ export class SqliteProjectionStore implements ProjectionStore {
       this.db.exec(`
         CREATE TABLE ${p}_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
         CREATE TABLE ${p}_streams (stream TEXT PRIMARY KEY, sequence INTEGER NOT NULL) WITHOUT ROWID;
-        CREATE TABLE ${p}_docs (id INTEGER PRIMARY KEY, collection TEXT NOT NULL, key TEXT NOT NULL, doc TEXT NOT NULL);
-        CREATE UNIQUE INDEX ${p}_docs_key ON ${p}_docs (collection, key);
+        CREATE TABLE ${p}_docs (collection TEXT NOT NULL, key TEXT NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (collection, key)) WITHOUT ROWID;
         CREATE TABLE ${p}_idx (collection TEXT NOT NULL, field TEXT NOT NULL, value TEXT NOT NULL, key TEXT NOT NULL,
                                PRIMARY KEY (collection, field, value, key)) WITHOUT ROWID;`);
       this.db.prepare('INSERT INTO projection_generations (projection, generation, created_at) VALUES (?, ?, ?)').run(projection, generation, Date.now());
@@ -157,6 +195,7 @@ export class SqliteProjectionStore implements ProjectionStore {
     this.assertWritable();
     requireName(projection, 'projection');
     requireGeneration(generation);
+    await this.drainCommits();
     this.db.transaction(() => {
       const g = this.generationsSync(projection);
       if (g.active !== expected) throw new ProjectionConflictError(`${projection}: active generation is ${g.active ?? 'none'}, not ${expected ?? 'none'}`);
@@ -171,12 +210,15 @@ export class SqliteProjectionStore implements ProjectionStore {
     this.assertWritable();
     requireName(projection, 'projection');
     requireGeneration(generation);
+    await this.drainCommits();
     this.db.transaction(() => {
       const g = this.generationsSync(projection);
       if (g.active === generation) throw new ProjectionStoreError(`${projection}: generation ${generation} is active and cannot be dropped`);
       if (!g.all.includes(generation)) return;
       const p = sqliteTablePrefix(projection, generation);
       this.statements.delete(p);
+      for (const sql of [...this.planStatements.keys()]) if (sql.includes(`${p}_`)) this.planStatements.delete(sql);
+      this.threadState?.forget(p);
       for (const t of ['meta', 'streams', 'docs', 'idx']) this.db.exec(`DROP TABLE IF EXISTS ${p}_${t}`);
       this.db.prepare('DELETE FROM projection_generations WHERE projection = ? AND generation = ?').run(projection, generation);
     }).immediate();
@@ -191,14 +233,15 @@ export class SqliteProjectionStore implements ProjectionStore {
     const db = this.db;
     s = {
       prefix: p,
-      docUpsertMany: new Map(),
-      idxInsertMany: new Map(),
       metaAll: db.prepare(`SELECT key, value FROM ${p}_meta`),
       metaUpsert: db.prepare(`INSERT INTO ${p}_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`),
       streamGet: db.prepare(`SELECT sequence FROM ${p}_streams WHERE stream = ?`).pluck(),
       streamAll: db.prepare(`SELECT stream, sequence FROM ${p}_streams`),
       streamUpsert: db.prepare(`INSERT INTO ${p}_streams (stream, sequence) VALUES (?, ?) ON CONFLICT (stream) DO UPDATE SET sequence = excluded.sequence`),
       docGet: db.prepare(`SELECT doc FROM ${p}_docs WHERE collection = ? AND key = ?`).pluck(),
+      docGetIn: new Map(),
+      docRange: db.prepare(`SELECT key, doc FROM ${p}_docs WHERE collection = ? AND key >= ? AND key < ? ORDER BY key`),
+      docFrom: db.prepare(`SELECT key, doc FROM ${p}_docs WHERE collection = ? AND key >= ? ORDER BY key`),
       docUpsert: db.prepare(`INSERT INTO ${p}_docs (collection, key, doc) VALUES (?, ?, ?) ON CONFLICT (collection, key) DO UPDATE SET doc = excluded.doc`),
       docDelete: db.prepare(`DELETE FROM ${p}_docs WHERE collection = ? AND key = ?`),
       docAll: db.prepare(`SELECT key, doc FROM ${p}_docs WHERE collection = ?`),
@@ -248,10 +291,31 @@ export class SqliteProjectionStore implements ProjectionStore {
       },
       getMany: async (collection, keys) => {
         const st = s();
+        const texts = new Map<string, string>();
+        // One statement per GET_IN keys instead of one per key.
+        for (let i = 0; i < keys.length; i += GET_IN) {
+          const part = keys.length <= GET_IN ? keys : keys.slice(i, i + GET_IN);
+          let stmt = st.docGetIn.get(part.length);
+          if (!stmt) st.docGetIn.set(part.length, (stmt = this.db.prepare(`SELECT key, doc FROM ${st.prefix}_docs WHERE collection = ? AND key IN (${Array.from(part, () => '?').join(', ')})`)));
+          for (const row of stmt.all(collection, ...part) as { key: string; doc: string }[]) texts.set(row.key, row.doc);
+        }
         return keys.map((k) => {
-          const text = st.docGet.get(collection, k) as string | undefined;
+          const text = texts.get(k);
           return text === undefined ? undefined : (JSON.parse(text) as Doc);
         });
+      },
+      entriesWithPrefix: async (collection, prefix) => {
+        const st = s();
+        const end = prefixEnd(prefix);
+        if (end !== undefined) return (st.docRange.all(collection, prefix, end) as { key: string; doc: string }[]).map((r) => [r.key, JSON.parse(r.doc) as Doc]);
+        // No simple upper bound: read on from the prefix and stop at the first key without it (keys with a common
+        // prefix are contiguous in byte order).
+        const out: [string, Doc][] = [];
+        for (const r of st.docFrom.iterate(collection, prefix) as IterableIterator<{ key: string; doc: string }>) {
+          if (!r.key.startsWith(prefix)) break;
+          out.push([r.key, JSON.parse(r.doc) as Doc]);
+        }
+        return out;
       },
       keysBy: async (collection, field, value, options = {}) => {
         const st = s();
@@ -269,47 +333,31 @@ export class SqliteProjectionStore implements ProjectionStore {
     requireName(projection, 'projection');
     validateBatch(batch);
     const s = this.stmts(projection, generation);
-    this.db.transaction(() => {
-      const current = this.checkpointSync(s);
-      if (!samePosition(current.position, batch.expected)) {
-        throw new ProjectionConflictError(
-          `${projection} generation ${generation}: checkpoint is ${positionText(current.position) || 'empty'}, the batch continues from ${positionText(batch.expected) || 'empty'}`,
-        );
+    // The rows are built here, synchronously (documents serialized, in key order): the caller may change the
+    // batch's documents once this returns (copiesBatchOnCommit). The transaction runs on the commit thread
+    // (file databases) or right here.
+    const plan = commitPlan(batch);
+    let outcome: CommitOutcome;
+    if (this.thread) {
+      try {
+        outcome = await this.thread.commit(s.prefix, plan);
+      } catch (e) {
+        throw new ProjectionStoreError(`${projection} generation ${generation}: the commit failed: ${(e as Error).message}`, { cause: e });
       }
-      const upserts: unknown[] = [];
-      const inserts: unknown[] = [];
-      for (const w of netWrites(batch.writes)) {
-        if (w.doc === undefined) s.docDelete.run(w.collection, w.key);
-        else upserts.push(w.collection, w.key, JSON.stringify(w.doc));
-        for (const [field, value] of w.removed) s.idxDelete.run(w.collection, field, value, w.key);
-        for (const [field, value] of w.added) inserts.push(w.collection, field, value, w.key);
-      }
-      this.runMany(s.docUpsertMany, upserts, 3, (n) => `INSERT INTO ${s.prefix}_docs (collection, key, doc) VALUES ${rows(n, 3)} ON CONFLICT (collection, key) DO UPDATE SET doc = excluded.doc`);
-      this.runMany(s.idxInsertMany, inserts, 4, (n) => `INSERT OR IGNORE INTO ${s.prefix}_idx (collection, field, value, key) VALUES ${rows(n, 4)}`);
-      for (const [stream, sequence] of batch.streams) s.streamUpsert.run(stream, sequence);
-      for (const [k, v] of Object.entries(batch.meta)) s.metaUpsert.run(k, v);
-      s.metaUpsert.run('position', positionText(batch.position));
-      s.metaUpsert.run('events', String(batch.events));
-    }).immediate();
-  }
-
-  /** Runs `params` (rows of `width` values) through multi-row statements of CHUNK rows, then of the remainder. */
-  private runMany(cache: Map<number, Database.Statement>, params: unknown[], width: number, sql: (rows: number) => string): void {
-    const total = params.length / width;
-    let done = 0;
-    while (done < total) {
-      const n = Math.min(CHUNK, total - done);
-      let stmt = cache.get(n);
-      if (!stmt) cache.set(n, (stmt = this.db.prepare(sql(n))));
-      stmt.run(...params.slice(done * width, (done + n) * width));
-      done += n;
+    } else outcome = applyCommitPlan(this.db, this.planStatements, s.prefix, plan);
+    if (!outcome.ok) {
+      throw new ProjectionConflictError(
+        `${projection} generation ${generation}: checkpoint is ${outcome.current || 'empty'}, the batch continues from ${plan.expected || 'empty'}`,
+      );
     }
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.threadState?.close();
     this.statements.clear();
+    this.planStatements.clear();
     this.db.close();
   }
 

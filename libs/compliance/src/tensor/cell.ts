@@ -1,4 +1,5 @@
-import { canonicalize, isDigest, sha256Hex } from '@corridor/protocol';
+import { canonicalize, sha256Hex } from '@corridor/protocol';
+import { isHexDigest } from './hex';
 import { COMPLIANCE_DOMAINS, isComplianceDomain, type ComplianceDomain } from './domains';
 import { isComplianceState, isPassing, meetAll, MISSING_CELL_STATE, type ComplianceState } from './states';
 import { timestampMillis } from './time';
@@ -68,7 +69,7 @@ export function requireCellKey(key: { subject: unknown; jurisdiction: unknown; d
 
 /** Checks an attestation and returns a copy holding exactly the committed fields. */
 export function requireAttestation(a: Partial<Record<keyof Attestation, unknown>>): Attestation {
-  if (!isDigest(a.digest)) throw new TensorInputError(`attestation digest must be 64 lowercase hex, got ${JSON.stringify(a.digest)}`);
+  if (!isHexDigest(a.digest)) throw new TensorInputError(`attestation digest must be 64 lowercase hex, got ${JSON.stringify(a.digest)}`);
   const issuer = requireId(a.issuer_did, 'issuer_did');
   const issued = timestampMillis(a.issued_at);
   if (issued === null) throw new TensorInputError(`issued_at must be a UTC timestamp YYYY-MM-DDTHH:MM:SSZ, got ${JSON.stringify(a.issued_at)}`);
@@ -153,6 +154,32 @@ export function canonicalCellText(cell: TensorCell): string {
   return out + '],"domain":"' + cell.domain + '","jurisdiction":' + JSON.stringify(cell.jurisdiction) + ',"subject":' + JSON.stringify(cell.subject) + '}';
 }
 
+/**
+ * Whether `canonicalCellText(cell)` is a JSON text of `cell` itself (parses to a value deep-equal to it): the
+ * cell holds exactly the committed fields and its attestations are sorted by digest, as every cell the tensor
+ * builds or stores does. The projection then stores that text instead of serializing the cell again.
+ */
+export function isCanonicalCell(cell: TensorCell): boolean {
+  let n = 0;
+  for (const k in cell) if (k !== 'subject' && k !== 'jurisdiction' && k !== 'domain' && k !== 'attestations') return false;
+  else n++;
+  if (n !== 4 || !Array.isArray(cell.attestations)) return false;
+  const list = cell.attestations;
+  for (let i = 0; i < list.length; i++) {
+    const a = list[i]!;
+    if (i > 0 && list[i - 1]!.digest >= a.digest) return false;
+    let m = 0;
+    for (const k in a) {
+      if (!ATTESTATION_FIELDS.has(k)) return false;
+      m++;
+    }
+    if (m !== ATTESTATION_FIELDS.size) return false;
+  }
+  return true;
+}
+
+const ATTESTATION_FIELDS: ReadonlySet<string> = new Set(['digest', 'issuer_did', 'issued_at', 'expires_at', 'state', 'revoked']);
+
 /** SHA-256 of the canonical cell. */
 export function cellDigest(cell: TensorCell): string {
   return sha256Hex(canonicalCellText(cell));
@@ -175,8 +202,21 @@ export function withAttestation(cell: TensorCell | undefined, key: CellKey, atte
     if (existing.revoked || !attestation.revoked) return { cell: base, changed: false };
     return withRevocation(base, attestation.digest);
   }
-  const attestations = [...base.attestations, attestation].sort((x, y) => (x.digest < y.digest ? -1 : 1));
-  return { cell: { ...base, attestations }, changed: true };
+  return { cell: { ...base, attestations: insertedByDigest(base.attestations, attestation) }, changed: true };
+}
+
+/** `list` plus `a`, sorted by digest: an insertion when `list` is sorted already (cells always are), else a sort. */
+function insertedByDigest(list: readonly Attestation[], a: Attestation): Attestation[] {
+  let at = list.length;
+  for (let i = 0; i < list.length; i++) {
+    if (i > 0 && list[i - 1]!.digest >= list[i]!.digest) return [...list, a].sort((x, y) => (x.digest < y.digest ? -1 : 1));
+    if (at === list.length && list[i]!.digest > a.digest) at = i;
+  }
+  const out = new Array<Attestation>(list.length + 1);
+  for (let i = 0; i < at; i++) out[i] = list[i]!;
+  out[at] = a;
+  for (let i = at; i < list.length; i++) out[i + 1] = list[i]!;
+  return out;
 }
 
 /** Marks the attestation `digest` of a cell revoked; `changed: false` when it was already revoked or is absent. */

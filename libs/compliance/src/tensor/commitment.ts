@@ -64,35 +64,57 @@ export function commitmentDocument(cellCount: number, buckets: ReadonlyArray<rea
   };
 }
 
+const BUCKETS = 16 ** BUCKET_HEX_DIGITS;
+
+/** Value of a hex digit (0–9, a–f), or -1. */
+function hexValue(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 97 && c <= 102) return c - 87;
+  return -1;
+}
+
+/** The bucket of a key digest as a number (0–4095): its first three hex digits; -1 for what is no key digest. */
+function bucketNumber(keyDigest: string): number {
+  if (typeof keyDigest !== 'string' || keyDigest.length !== 64) return -1;
+  const a = hexValue(keyDigest.charCodeAt(0));
+  const b = hexValue(keyDigest.charCodeAt(1));
+  const c = hexValue(keyDigest.charCodeAt(2));
+  return a < 0 || b < 0 || c < 0 ? -1 : (a << 8) | (b << 4) | c;
+}
+
+const BUCKET_NAMES: readonly string[] = Array.from({ length: BUCKETS }, (_, i) => i.toString(16).padStart(BUCKET_HEX_DIGITS, '0'));
+
 /**
  * The commitment kept current under changes: `set` a cell's digest when the cell changes, read `commitment()`
- * whenever needed; only the buckets changed since the last read are rehashed.
+ * whenever needed; only the buckets changed since the last read are rehashed. Buckets are held in an array
+ * indexed by their number, so a change costs one hash-map update and no string building.
  */
 export class TensorCommitmentIndex {
-  private readonly buckets = new Map<string, Map<string, string>>();
-  private readonly bucketDigests = new Map<string, string>();
-  private readonly dirty = new Set<string>();
+  /** Per bucket number: key digest → cell digest (undefined: empty bucket). */
+  private readonly buckets: (Map<string, string> | undefined)[] = new Array(BUCKETS).fill(undefined);
+  /** Per bucket number: its bucket digest, when non-empty and refreshed. */
+  private readonly bucketDigests: (string | undefined)[] = new Array(BUCKETS).fill(undefined);
   /** Sorted keys of a bucket, kept until its membership changes. */
-  private readonly sortedKeys = new Map<string, string[]>();
+  private readonly sortedKeys: (string[] | undefined)[] = new Array(BUCKETS).fill(undefined);
+  private readonly dirty: number[] = [];
+  private readonly isDirty = new Uint8Array(BUCKETS);
   private count = 0;
   private cached: string | undefined;
 
   /** Records the digest of the cell whose key digest is `keyDigest` (a new cell or a changed one). */
   set(keyDigest: string, digest: string): void {
-    const b = bucketOf(keyDigest);
-    let entries = this.buckets.get(b);
-    if (!entries) {
-      entries = new Map();
-      this.buckets.set(b, entries);
-    }
-    if (entries.get(keyDigest) === digest) return;
-    if (!entries.has(keyDigest)) {
+    const b = bucketNumber(keyDigest);
+    if (b < 0) throw new TypeError(`a cell key digest is 64 lowercase hex, got ${JSON.stringify(keyDigest)}`);
+    let entries = this.buckets[b];
+    if (!entries) this.buckets[b] = entries = new Map();
+    const before = entries.get(keyDigest);
+    if (before === digest) return;
+    if (before === undefined) {
       this.count++;
-      this.sortedKeys.delete(b);
+      this.sortedKeys[b] = undefined;
     }
     entries.set(keyDigest, digest);
-    this.dirty.add(b);
-    this.cached = undefined;
+    this.touch(b);
   }
 
   /** Records a whole cell (computes both digests). */
@@ -101,13 +123,21 @@ export class TensorCommitmentIndex {
   }
 
   delete(keyDigest: string): void {
-    const b = bucketOf(keyDigest);
-    const entries = this.buckets.get(b);
+    const b = bucketNumber(keyDigest);
+    if (b < 0) return;
+    const entries = this.buckets[b];
     if (!entries || !entries.delete(keyDigest)) return;
     this.count--;
-    this.sortedKeys.delete(b);
-    if (entries.size === 0) this.buckets.delete(b);
-    this.dirty.add(b);
+    this.sortedKeys[b] = undefined;
+    if (entries.size === 0) this.buckets[b] = undefined;
+    this.touch(b);
+  }
+
+  private touch(b: number): void {
+    if (this.isDirty[b] === 0) {
+      this.isDirty[b] = 1;
+      this.dirty.push(b);
+    }
     this.cached = undefined;
   }
 
@@ -116,22 +146,33 @@ export class TensorCommitmentIndex {
   }
 
   digestOfCell(keyDigest: string): string | undefined {
-    return this.buckets.get(bucketOf(keyDigest))?.get(keyDigest);
+    const b = bucketNumber(keyDigest);
+    return b < 0 ? undefined : this.buckets[b]?.get(keyDigest);
   }
 
   /** `[bucket, bucket_digest]` of every non-empty bucket, sorted. */
   bucketList(): [string, string][] {
     this.refresh();
-    return [...this.bucketDigests.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1));
+    const out: [string, string][] = [];
+    for (let b = 0; b < BUCKETS; b++) {
+      const d = this.bucketDigests[b];
+      if (d !== undefined) out.push([BUCKET_NAMES[b]!, d]);
+    }
+    return out;
   }
 
   commitment(): string {
     if (this.cached !== undefined) return this.cached;
-    const list = this.bucketList();
+    this.refresh();
+    // Bucket numbers ascend as their hex names do, so the array order is the sorted order.
     let text = HEAD_PREFIX + '[';
-    for (let i = 0; i < list.length; i++) {
-      if (i > 0) text += ',';
-      text += '["' + list[i]![0] + '","' + list[i]![1] + '"]';
+    let first = true;
+    for (let b = 0; b < BUCKETS; b++) {
+      const d = this.bucketDigests[b];
+      if (d === undefined) continue;
+      if (!first) text += ',';
+      first = false;
+      text += '["' + BUCKET_NAMES[b]! + '","' + d + '"]';
     }
     text += ']' + HEAD_SUFFIX(this.count);
     this.cached = sha256Hex(text);
@@ -140,16 +181,17 @@ export class TensorCommitmentIndex {
 
   private refresh(): void {
     for (const b of this.dirty) {
-      const entries = this.buckets.get(b);
+      this.isDirty[b] = 0;
+      const entries = this.buckets[b];
       if (!entries || entries.size === 0) {
-        this.bucketDigests.delete(b);
+        this.bucketDigests[b] = undefined;
         continue;
       }
-      let keys = this.sortedKeys.get(b);
-      if (!keys) this.sortedKeys.set(b, (keys = [...entries.keys()].sort()));
-      this.bucketDigests.set(b, sha256Hex(bucketText(entries, keys)));
+      let keys = this.sortedKeys[b];
+      if (!keys) this.sortedKeys[b] = keys = [...entries.keys()].sort();
+      this.bucketDigests[b] = sha256Hex(bucketText(entries, keys));
     }
-    this.dirty.clear();
+    this.dirty.length = 0;
   }
 }
 

@@ -3,7 +3,6 @@ import { utcSeconds } from '@corridor/protocol';
  * Tensor time: UTC with whole seconds, `YYYY-MM-DDTHH:MM:SSZ`, the form receipts, deadlines and proofs use. One
  * form only, so two timestamps compare as instants and the canonical tensor has one spelling for each instant.
  */
-const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})Z$/;
 const RFC3339 = /^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}:\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 
 function daysInMonth(year: number, month: number): number {
@@ -11,24 +10,63 @@ function daysInMonth(year: number, month: number): number {
   return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
+const CH_0 = 48;
+const CH_9 = 57;
+
+/** The digits of `s` from `from` to `to` (exclusive) as a number, or -1 if one of them is not an ASCII digit. */
+function digits(s: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i);
+    if (c < CH_0 || c > CH_9) return -1;
+    n = n * 10 + (c - CH_0);
+  }
+  return n;
+}
+
+/** Whether `s` has the separators of `YYYY-MM-DDTHH:MM:SSZ` (the digits are checked when parsed). */
+function hasTimestampShape(s: string): boolean {
+  return (
+    s.length === 20 &&
+    s.charCodeAt(4) === 45 /* - */ &&
+    s.charCodeAt(7) === 45 &&
+    s.charCodeAt(10) === 84 /* T */ &&
+    s.charCodeAt(13) === 58 /* : */ &&
+    s.charCodeAt(16) === 58 &&
+    s.charCodeAt(19) === 90 /* Z */
+  );
+}
+
+/**
+ * Days since 1970-01-01 of a civil date (proleptic Gregorian, astronomical years: year 0 exists),
+ * exact for every year 0–9999: H. Hinnant's `days_from_civil`.
+ */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146097 + doe - 719468;
+}
+
 /** Epoch milliseconds of a tensor timestamp, or null when the text is not one (impossible dates included). */
 export function timestampMillis(value: unknown): number | null {
-  if (typeof value !== 'string') return null;
-  const m = TIMESTAMP.exec(value);
-  if (!m) return null;
-  const year = +m[1]!;
-  const month = +m[2]!;
-  const dayOfMonth = +m[3]!;
-  const hour = +m[4]!;
-  const minute = +m[5]!;
-  const second = +m[6]!;
-  if (month < 1 || month > 12 || dayOfMonth < 1 || dayOfMonth > daysInMonth(year, month) || hour > 23 || minute > 59 || second > 59) return null;
-  // Not Date.UTC: it reads years 0–99 as 1900–1999, and fixing the year afterwards is too late for a leap day
-  // (0000-02-29 exists, 1900-02-29 does not). setUTCFullYear takes the year as written.
-  const d = new Date(0);
-  d.setUTCFullYear(year, month - 1, dayOfMonth);
-  d.setUTCHours(hour, minute, second, 0);
-  return d.getTime();
+  if (typeof value !== 'string' || !hasTimestampShape(value)) return null;
+  // Parsed by hand (the hot path of every fold and read): exactly `^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})Z$`
+  // (a non-digit makes `digits` return -1) plus the range checks.
+  const year = digits(value, 0, 4);
+  const month = digits(value, 5, 7);
+  const dayOfMonth = digits(value, 8, 10);
+  const hour = digits(value, 11, 13);
+  const minute = digits(value, 14, 16);
+  const second = digits(value, 17, 19);
+  if (year < 0 || month < 1 || month > 12 || dayOfMonth < 1 || dayOfMonth > daysInMonth(year, month) || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) {
+    return null;
+  }
+  // Not Date.UTC: it reads years 0–99 as 1900–1999. The civil-date arithmetic takes the year as written, like
+  // setUTCFullYear (0000-02-29 exists, 1900-02-29 does not).
+  return daysFromCivil(year, month, dayOfMonth) * 86_400_000 + hour * 3_600_000 + minute * 60_000 + second * 1000;
 }
 
 export function isTimestamp(value: unknown): value is string {
@@ -47,7 +85,7 @@ export function formatTimestamp(ms: number): string {
  */
 export function normalizeTimestamp(value: unknown): string | null {
   if (typeof value !== 'string') return null;
-  if (TIMESTAMP.test(value)) return timestampMillis(value) === null ? null : value;
+  if (hasTimestampShape(value)) return timestampMillis(value) === null ? null : value;
   const m = RFC3339.exec(value);
   if (!m) return null;
   const [, date, time, , zone] = m;
