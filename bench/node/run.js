@@ -1,8 +1,10 @@
 'use strict';
 // bench/node: corridor transitions over HTTP against a real node process (embedded SQLite), and the node's
 // resident memory after a corridor of 1,000,000 receipts.
-//   node bench/node/run.js [--seconds 20] [--concurrency 32] [--receipts 1000000] [--idempotency-keys]
+//   node bench/node/run.js [--seconds 20] [--concurrency 32] [--receipts 1000000] [--idempotency-keys] [--cpu-prof DIR] [--node-arg ARG]
 // --idempotency-keys sends every command with its own Idempotency-Key, as a client that retries safely does.
+// --receipts 0 skips the memory part. --cpu-prof DIR writes a V8 CPU profile of the node (the throughput run) to DIR;
+// --node-arg ARG (repeatable) passes ARG to the node process of the throughput run (e.g. --node-arg=--heap-prof).
 // The figures are taken after a 2 s warm-up that is not counted.
 // The load generator runs on the same machine as the node, so it uses a lean keep-alive client (see
 // keep-alive-client.js) and the bench prints the CPU time per command of both: on a 2-core machine every
@@ -18,11 +20,12 @@ const { buildExampleCorridor } = require('../../apps/cli/dist/example-corridor')
 const { machine, percentile, row } = require('../harness');
 const { KeepAliveClient } = require('./keep-alive-client');
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '20' }, concurrency: { type: 'string', default: '32' }, receipts: { type: 'string', default: '1000000' }, 'idempotency-keys': { type: 'boolean', default: false } } });
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '20' }, concurrency: { type: 'string', default: '32' }, receipts: { type: 'string', default: '1000000' }, 'idempotency-keys': { type: 'boolean', default: false }, 'cpu-prof': { type: 'string' }, 'node-arg': { type: 'string', multiple: true, default: [] } } });
 const SECONDS = Number(values.seconds);
 const CONCURRENCY = Number(values.concurrency);
 const RECEIPTS = Number(values.receipts);
 const KEYED = values['idempotency-keys'];
+const CPU_PROF = values['cpu-prof'] === undefined ? undefined : path.resolve(values['cpu-prof']);
 const WARMUP_SECONDS = 2;
 const MAIN = path.join(__dirname, '..', '..', 'apps', 'node', 'dist', 'main.js');
 const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
@@ -47,8 +50,8 @@ function request(port, method, urlPath, body) {
   });
 }
 
-async function startNode(dataDir) {
-  const child = spawn(process.execPath, [MAIN], { env: { ...process.env, CORRIDOR_DATA_DIR: dataDir, CORRIDOR_HTTP_PORT: '0', CORRIDOR_JURISDICTION: 'PK', CORRIDOR_OPERATOR_TOKENS: OPERATOR_TOKENS }, stdio: ['ignore', 'pipe', 'pipe'] });
+async function startNode(dataDir, nodeArgs = []) {
+  const child = spawn(process.execPath, [...nodeArgs, MAIN], { env: { ...process.env, CORRIDOR_DATA_DIR: dataDir, CORRIDOR_HTTP_PORT: '0', CORRIDOR_JURISDICTION: 'PK', CORRIDOR_OPERATOR_TOKENS: OPERATOR_TOKENS }, stdio: ['ignore', 'pipe', 'pipe'] });
   const port = await new Promise((resolve, reject) => {
     let out = '';
     const onData = (d) => {
@@ -88,7 +91,7 @@ async function activate(port, id) {
 
 async function throughput() {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-node-'));
-  const { child, port } = await startNode(dataDir);
+  const { child, port } = await startNode(dataDir, [...(CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROF] : []), ...values['node-arg']]);
   try {
     // One corridor per client: commands on one corridor are serialised by design (one chain, one head).
     const ids = Array.from({ length: CONCURRENCY }, (_, i) => `org.bench.c${i}`);
@@ -134,7 +137,9 @@ async function throughput() {
     console.log(`  machine load average (1 min) before / after: ${load0.toFixed(2)} / ${os.loadavg()[0].toFixed(2)}`);
     row('  node resident memory', rssMiB(child.pid), 'MiB');
   } finally {
+    const exited = child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((r) => child.once('exit', r));
     child.kill('SIGTERM');
+    await exited; // the node's stores (and a CPU profile) are written before the data folder goes
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
 }

@@ -1,31 +1,27 @@
-import { ValidationPipe, type ValidationError } from '@nestjs/common';
-import { ProblemException, type ProblemFieldError } from './problem';
+import { ValidationPipe, type ArgumentMetadata } from '@nestjs/common';
+import { compiledDtoOf, DTO_VALIDATOR_OPTIONS, invalidRequest } from './compiled-dto';
 
-/** Flattens class-validator errors into JSON Pointers into the request body. */
-export function fieldErrors(errors: ValidationError[], prefix = ''): ProblemFieldError[] {
-  const out: ProblemFieldError[] = [];
-  for (const e of errors) {
-    const pointer = `${prefix}/${e.property}`;
-    for (const message of Object.values(e.constraints ?? {})) out.push({ pointer, detail: message });
-    if (e.children?.length) out.push(...fieldErrors(e.children, pointer));
-  }
-  return out;
-}
+export { fieldErrors } from './compiled-dto';
 
 /**
  * DTO validation: unknown fields are refused (not silently dropped), and every failure is one RFC 9457 problem
- * listing each offending field.
+ * listing each offending field. A request body whose DTO has a compiled schema (`compiledDto`, e.g. the hot
+ * transition DTO) is validated by it instead: the same rules and problems, without class-transformer, and without
+ * deleting `__proto__`/`constructor`/`prototype` keys from the body (see compiled-dto.ts).
  */
 export function dtoValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
-    whitelist: true,
-    forbidNonWhitelisted: true,
-    forbidUnknownValues: true,
+  return new CompiledDtoAwareValidationPipe({
+    ...DTO_VALIDATOR_OPTIONS,
     transform: true,
-    validationError: { target: false, value: false },
-    exceptionFactory: (errors) => {
-      const list = fieldErrors(errors);
-      return new ProblemException(400, 'invalid-request', 'Invalid request body', list.map((f) => `${f.pointer}: ${f.detail}`).join('; ') || 'the request body is invalid', { errors: list });
-    },
+    exceptionFactory: (errors) => invalidRequest(errors),
   });
+}
+
+/** The global pipe (exported for the transition lane's check that it is the only one). */
+export class CompiledDtoAwareValidationPipe extends ValidationPipe {
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    const compiled = metadata.type === 'body' ? compiledDtoOf(metadata.metatype) : undefined;
+    if (compiled) return compiled.validate(value);
+    return super.transform(value, metadata);
+  }
 }
