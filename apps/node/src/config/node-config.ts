@@ -143,6 +143,13 @@ export class NodeConfig {
   @IsOptional() @IsString() @Matches(/^[A-Za-z0-9.-]+:\d{1,5}(,[A-Za-z0-9.-]+:\d{1,5})*$/, { message: 'kafkaBrokers must be host:port entries separated by commas' })
   kafkaBrokers?: string;
 
+  /**
+   * The longest a Kafka fetch waits for records before answering, in milliseconds. Brokers answer as soon as a
+   * record is there; this bounds the wait where one does not (the librdkafka mock holds a fetch for it).
+   */
+  @IsInt() @Min(10) @Max(10_000)
+  kafkaMaxWaitMs = 500;
+
   /** How often a node pulls what it lacks from its peers and re-sends unanswered proposals, in milliseconds. */
   @IsInt() @Min(50) @Max(3_600_000)
   peerSyncIntervalMs = 2000;
@@ -266,6 +273,7 @@ export const ENVIRONMENT: Record<string, keyof NodeConfig> = {
   CORRIDOR_PEERS: 'peers',
   CORRIDOR_PEER_TRANSPORT: 'peerTransport',
   KAFKA_BROKERS: 'kafkaBrokers',
+  CORRIDOR_KAFKA_MAX_WAIT_MS: 'kafkaMaxWaitMs',
   CORRIDOR_PEER_SYNC_INTERVAL_MS: 'peerSyncIntervalMs',
   CORRIDOR_PEER_MAX_SKEW_SECONDS: 'peerMaxSkewSeconds',
   CORRIDOR_CHECKPOINT_EVERY: 'checkpointEvery',
@@ -285,6 +293,7 @@ const NUMERIC = new Set<keyof NodeConfig>([
   'schedulerIntervalMs',
   'signingWorkers',
   'peerSyncIntervalMs',
+  'kafkaMaxWaitMs',
   'peerMaxSkewSeconds',
   'checkpointEvery',
   'checkpointIntervalMs',

@@ -16,6 +16,6 @@ export const peerTransportProvider: Provider = {
   inject: [NODE_CONFIG, NODE_KEY],
   useFactory: (config: NodeConfig, key: Ed25519KeyPair): PeerTransport =>
     config.peerTransport === 'kafka'
-      ? new KafkaPeerTransport({ brokers: config.kafkaBrokers!.split(','), clientId: `corridor-node-${config.jurisdiction.toLowerCase()}`, selfDid: key.did, batchDelivery: true })
+      ? new KafkaPeerTransport({ brokers: config.kafkaBrokers!.split(','), clientId: `corridor-node-${config.jurisdiction.toLowerCase()}`, selfDid: key.did, batchDelivery: true, consumer: { maxWaitTimeInMs: config.kafkaMaxWaitMs } })
       : new HttpPeerTransport({ selfDid: key.did, signer: key, peers: config.peerDirectory, retry: { initialMs: 200, maxMs: Math.max(1000, config.peerSyncIntervalMs) } }),
 };
