@@ -174,7 +174,7 @@ export class PeeringService implements OnApplicationBootstrap, OnApplicationShut
     if (pending) return { status: 'proposed', corridor_id: p.corridorId, proposal_id: pending, sequencer: p.sequencer };
     const proposal = buildProposal({ corridor_id: p.corridorId, proposed_at: at, transition, nonce: randomUUID() }, this.key, utcSeconds(new Date(Date.parse(at))));
     const id = digestOf(withoutKeys(proposal, 'proof') as JsonObject);
-    this.peeringStore.recordProposal(id, p.corridorId, 'sent', proposal, digestOf(envelope), null);
+    await this.peeringStore.recordSentProposal(id, p.corridorId, proposal, digestOf(envelope));
     this.count('proposal.sent');
     const sent = this.lastSent.get(p.corridorId) ?? new Map<string, number>();
     this.lastSent.set(p.corridorId, sent.set(id, Date.now()));

@@ -19,6 +19,9 @@ export class PeeringStore {
   private readonly stmt;
   private readonly registered = new Set<string>();
   private readonly watermarks = new Map<string, number>();
+  /** Sent proposals waiting for their group commit, and their ids by corridor and transition digest meanwhile. */
+  private readonly sentQueue: Array<{ id: string; corridorId: string; proposal: JsonObject; transitionDigest: string; resolve: () => void; reject: (e: unknown) => void }> = [];
+  private readonly unsent = new Map<string, string>();
 
   constructor(path: string) {
     this.db = new Database(path);
@@ -153,6 +156,35 @@ export class PeeringStore {
     else this.durably(put);
   }
 
+  /**
+   * A proposal this node sends on a client's behalf, committed durably (fsync) before the promise resolves. The
+   * records of one turn of the event loop share one transaction — one fsync for a burst of client requests, not one
+   * each. Until committed it already counts as pending for {@link pendingProposalOf}, so a retry of the same
+   * transition in the meantime is the same proposal.
+   */
+  recordSentProposal(id: string, corridorId: string, proposal: JsonObject, transitionDigest: string): Promise<void> {
+    this.unsent.set(`${corridorId}\u0000${transitionDigest}`, id);
+    return new Promise<void>((resolve, reject) => {
+      this.sentQueue.push({ id, corridorId, proposal, transitionDigest, resolve, reject });
+      if (this.sentQueue.length === 1) setImmediate(() => this.commitSent());
+    });
+  }
+
+  private commitSent(): void {
+    const batch = this.sentQueue.splice(0);
+    try {
+      this.transaction(() => {
+        for (const r of batch) this.stmt.putProposal.run(r.id, r.corridorId, 'sent', JSON.stringify(r.proposal), r.transitionDigest, null, Date.now());
+      }, true);
+    } catch (e) {
+      for (const r of batch) r.reject(e);
+      return;
+    } finally {
+      for (const r of batch) this.unsent.delete(`${r.corridorId}\u0000${r.transitionDigest}`);
+    }
+    for (const r of batch) r.resolve();
+  }
+
   proposal(id: string): { role: string; sequence: number | null } | undefined {
     return this.stmt.proposal.get(id) as { role: string; sequence: number | null } | undefined;
   }
@@ -172,6 +204,8 @@ export class PeeringStore {
 
   /** A sent proposal of this transition not yet carried by a receipt, if any. */
   pendingProposalOf(corridorId: string, transitionDigest: string): string | undefined {
+    const unsent = this.unsent.get(`${corridorId}\u0000${transitionDigest}`);
+    if (unsent) return unsent;
     return (this.stmt.pendingByTransition.get(corridorId, transitionDigest) as { id: string } | undefined)?.id;
   }
 
