@@ -148,7 +148,7 @@ export class NodeConfig {
    * record is there; this bounds the wait where one does not (the librdkafka mock holds a fetch for it).
    */
   @IsInt() @Min(10) @Max(10_000)
-  kafkaMaxWaitMs = 500;
+  kafkaMaxWaitMs = 5000;
 
   /** How often a node pulls what it lacks from its peers and re-sends unanswered proposals, in milliseconds. */
   @IsInt() @Min(50) @Max(3_600_000)
