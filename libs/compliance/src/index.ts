@@ -13,6 +13,7 @@ export * from './projections/ledger-record';
 export * from './projections/event-types';
 export * from './projections/unit-of-work';
 export * from './projections/runner';
+export * from './projections/position-waiters';
 export * from './projections/host';
 export * from './projections/read-side';
 export * from './projections/tensor-mapping';

@@ -71,7 +71,7 @@ export class AggregateStore {
   }
 
   /** The view the next command is decided on: the pipelined one when commands are in flight, else the durable one. */
-  private async working(def: { name: string } & Parameters<AggregateStore['load']>[0], id: string): Promise<AggregateView<Versioned>> {
+  private async working(def: AggregateDefinition<any, any, any, any>, id: string): Promise<AggregateView<Versioned>> {
     return this.pending.get(`${def.name}/${id}`) ?? this.load(def, id);
   }
 

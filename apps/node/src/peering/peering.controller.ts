@@ -1,8 +1,8 @@
 import { Body, Controller, Get, Headers, HttpCode, Post, Req } from '@nestjs/common';
 import type { Request } from 'express';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { acceptTraceparent, checkCloudEventBatch, decodeCloudEvent, PeerMessageFormatError, type PeerCloudEvent } from '@corridor/peering';
-import { canonicalize, type JsonObject, type JsonValue } from '@corridor/protocol';
+import { acceptTraceparent, checkCloudEvent, checkCloudEventBatch, PeerMessageFormatError, type PeerCloudEvent } from '@corridor/peering';
+import type { JsonObject, JsonValue } from '@corridor/protocol';
 import { ProblemException } from '../http/problem';
 import { principalOf } from '../security/roles';
 import { PeeringService } from './peering.service';
@@ -25,7 +25,7 @@ export class PeeringController {
   async message(@Body() body: JsonValue, @Headers() headers: Record<string, string>, @Req() req: Request): Promise<{ accepted: number }> {
     let events: PeerCloudEvent[];
     try {
-      events = Array.isArray(body) ? checkCloudEventBatch(body) : [decodeCloudEvent(canonicalize((body ?? null) as JsonObject))];
+      events = Array.isArray(body) ? checkCloudEventBatch(body) : [checkCloudEvent(body ?? null)];
     } catch (e) {
       if (e instanceof PeerMessageFormatError) throw new ProblemException(400, 'invalid-peer-message', 'Invalid peer message', e.message);
       throw e;

@@ -19,6 +19,7 @@ import {
   buildProposal,
   checkInboundReceipt,
   cosign,
+  type InboundReceiptContext,
   verifyCosignature,
   verifyProposal,
   type PeerDelivery,
@@ -46,6 +47,14 @@ const T = corridorDomain.CORRIDOR_EVENT_TYPES;
 type ReceiptMessage = Extract<PeerMessage, { kind: 'receipt' }>;
 type CosignatureMessage = Extract<PeerMessage, { kind: 'cosignature' }>;
 type ProposalMessage = Extract<PeerMessage, { kind: 'proposal' }>;
+
+/** Kinds whose consecutive messages are worked through as one batch (the others one at a time). */
+const BATCHED_KINDS: ReadonlySet<PeerMessage['kind']> = new Set(['receipt', 'cosignature', 'proposal']);
+
+/** The roots of a receipt this node holds at an incoming receipt's sequence. */
+type StoredRoots = { prev_root: string; next_root: string };
+/** What the inbound receipt check needs of the chain's profile. */
+type ChainProfileFacts = Pick<InboundReceiptContext, 'receiptType' | 'genesisRoot' | 'lawpackDigestSet' | 'rulesetDigestSet'>;
 
 /** An inbound message waiting in its corridor's inbox, with the trace it arrived in. */
 interface Inbound {
@@ -211,25 +220,13 @@ export class PeeringService implements OnApplicationBootstrap, OnApplicationShut
           i++;
           continue;
         }
-        // The run of messages of this kind from known peers that starts here.
+        // The run of messages of this kind from known peers that starts here (receipts, co-signatures, proposals).
         let j = i + 1;
-        const batchable = message.kind === 'cosignature' || message.kind === 'proposal' || (message.kind === 'receipt' && !p.isSequencer);
-        if (batchable) while (j < entries.length && entries[j]!.message.message.kind === message.kind && p.peers.includes(entries[j]!.message.delivery.source)) j++;
+        if (BATCHED_KINDS.has(message.kind)) while (j < entries.length && entries[j]!.message.message.kind === message.kind && p.peers.includes(entries[j]!.message.delivery.source)) j++;
         const run = entries.slice(i, j);
         i = j;
         try {
-          const messages = run.map((e) => e.message.message);
-          if (message.kind === 'receipt' && !p.isSequencer) {
-            await this.acceptReceiptPage(p, messages.map((m) => (m as ReceiptMessage).receipt));
-            this.lastPushed.set(corridorId, Date.now());
-          } else if (message.kind === 'cosignature') {
-            await this.acceptCosignatures(p, messages as CosignatureMessage[]);
-            this.lastPushed.set(corridorId, Date.now());
-          } else if (message.kind === 'proposal') {
-            await this.acceptProposals(p, messages.map((m) => (m as ProposalMessage).proposal));
-          } else {
-            await this.handle(p, message);
-          }
+          await this.handleRun(p, run.map((e) => e.message.message));
         } catch (e) {
           for (const r of run) r.reject(e);
           continue;
@@ -239,20 +236,26 @@ export class PeeringService implements OnApplicationBootstrap, OnApplicationShut
     });
   }
 
-  private async handle(p: CorridorPeering, message: PeerMessage): Promise<void> {
-    switch (message.kind) {
+  /** A run of messages of one kind: one piece of work for receipts, co-signatures and proposals, else one by one. */
+  private async handleRun(p: CorridorPeering, messages: readonly PeerMessage[]): Promise<void> {
+    const first = messages[0]!;
+    switch (first.kind) {
       case 'receipt':
-        return this.acceptReceipt(p, message.receipt);
-      case 'proposal':
-        return this.acceptProposals(p, [message.proposal]);
+        await this.acceptReceiptPage(p, messages.map((m) => (m as ReceiptMessage).receipt));
+        if (!p.isSequencer) this.lastPushed.set(p.corridorId, Date.now());
+        return;
       case 'cosignature':
-        return this.acceptCosignatures(p, [message]);
+        await this.acceptCosignatures(p, messages as CosignatureMessage[]);
+        this.lastPushed.set(p.corridorId, Date.now());
+        return;
+      case 'proposal':
+        return this.acceptProposals(p, messages.map((m) => (m as ProposalMessage).proposal));
       case 'checkpoint':
-        return this.acceptCheckpoint(p, message.checkpoint);
+        return this.acceptCheckpoint(p, first.checkpoint);
       case 'fork-alarm':
-        return this.acceptForkCredential(p, 'halt', message.credential);
+        return this.acceptForkCredential(p, 'halt', first.credential);
       case 'fork-resolution':
-        return this.acceptForkCredential(p, 'resume', message.credential);
+        return this.acceptForkCredential(p, 'resume', first.credential);
     }
   }
 
@@ -271,24 +274,12 @@ export class PeeringService implements OnApplicationBootstrap, OnApplicationShut
       this.count('receipt.duplicate');
       return this.harvestProofs(p, receipt);
     }
-    const verdict = verifySpan(this.key.did, { corridorId: p.corridorId, kind: 'receipt', sequence: seq }, () => checkInboundReceipt(receipt, {
-      corridorId: p.corridorId,
-      sequencerDid: p.keyAt(p.sequencer, seq),
-      receiptType: profile.receiptType,
-      genesisRoot: profile.genesisRoot,
-      lawpackDigestSet: profile.lawpackDigestSet,
-      rulesetDigestSet: profile.rulesetDigestSet,
-      head: head ? { sequence: head.revision, nextRoot: head.nextRoot } : null,
-      stored: stored as { prev_root: string; next_root: string } | undefined,
-      now: new Date(),
-      maxSkewSeconds: this.config.peerMaxSkewSeconds,
-    }));
+    const verdict = this.checkReceipt(p, profile, receipt, head ? { sequence: head.revision, nextRoot: head.nextRoot } : null, new Date(), stored as StoredRoots | undefined);
     switch (verdict.verdict) {
       case 'reject':
         return this.refuse('receipt', verdict.reason, verdict.detail);
-      case 'duplicate':
-        this.count('receipt.duplicate');
-        return this.harvestProofs(p, receipt);
+      case 'duplicate': // held already: answered above, before any verification
+        return;
       case 'gap': {
         this.count('receipt.buffered');
         const buffer = this.buffered.get(p.corridorId) ?? new Map<number, JsonObject>();
@@ -302,6 +293,25 @@ export class PeeringService implements OnApplicationBootstrap, OnApplicationShut
       case 'append':
         return this.appendReceived(p, [receipt]);
     }
+  }
+
+  /** The inbound checks of a receipt of the shared chain (spec/peering.md §4), in a `peer.verify` span. */
+  private checkReceipt(p: CorridorPeering, profile: ChainProfileFacts, receipt: JsonObject, head: { sequence: number; nextRoot: string } | null, now: Date, stored?: StoredRoots) {
+    const seq = typeof receipt.sequence === 'number' ? receipt.sequence : -1;
+    return verifySpan(this.key.did, { corridorId: p.corridorId, kind: 'receipt', sequence: seq }, () =>
+      checkInboundReceipt(receipt, {
+        corridorId: p.corridorId,
+        sequencerDid: p.keyAt(p.sequencer, seq),
+        receiptType: profile.receiptType,
+        genesisRoot: profile.genesisRoot,
+        lawpackDigestSet: profile.lawpackDigestSet,
+        rulesetDigestSet: profile.rulesetDigestSet,
+        head,
+        stored,
+        now,
+        maxSkewSeconds: this.config.peerMaxSkewSeconds,
+      }),
+    );
   }
 
   /** Appends receipts that passed the inbound checks, co-signs them, and drains the buffer behind them. */
@@ -395,17 +405,7 @@ export class PeeringService implements OnApplicationBootstrap, OnApplicationShut
     for (; i < page.length; i++) {
       const r = page[i]!;
       const seq = typeof r.sequence === 'number' ? r.sequence : -1;
-      const verdict = verifySpan(this.key.did, { corridorId: p.corridorId, kind: 'receipt', sequence: seq }, () => checkInboundReceipt(r, {
-        corridorId: p.corridorId,
-        sequencerDid: p.keyAt(p.sequencer, seq),
-        receiptType: profile.receiptType,
-        genesisRoot: profile.genesisRoot,
-        lawpackDigestSet: profile.lawpackDigestSet,
-        rulesetDigestSet: profile.rulesetDigestSet,
-        head,
-        now,
-        maxSkewSeconds: this.config.peerMaxSkewSeconds,
-      }));
+      const verdict = this.checkReceipt(p, profile, r, head, now);
       if (verdict.verdict !== 'append') break;
       run.push(r);
       head = { sequence: seq, nextRoot: r.next_root as string };
@@ -508,10 +508,7 @@ export class PeeringService implements OnApplicationBootstrap, OnApplicationShut
       toApply.push({ id: check.id, transition: check.proposal.transition as JsonObject, proposal });
     }
     if (toApply.length === 0) return;
-    // Durably, before the corridor sees them: a proposal applied once must be known as applied after any crash.
-    this.peeringStore.transaction(() => {
-      for (const { id, proposal } of toApply) this.peeringStore.recordProposal(id, p.corridorId, 'applied', proposal, '', null);
-    }, true);
+    this.peeringStore.recordAppliedProposals(p.corridorId, toApply);
     const outcomes = await Promise.allSettled(
       toApply.map(({ transition }) =>
         this.store.execute(this.corridors, p.corridorId, { type: 'RecordCorridorTransition', at: this.clock.nowUtc(), data: { corridor_id: p.corridorId, transition } }),

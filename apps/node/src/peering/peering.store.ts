@@ -149,11 +149,14 @@ export class PeeringStore {
     return row ? (parseJsonText(row.checkpoint) as JsonObject) : undefined;
   }
 
-  /** `sent`: this node proposed it (an outbox entry until a receipt carries it); `applied`: this sequencer ordered it. */
-  recordProposal(id: string, corridorId: string, role: 'sent' | 'applied', proposal: JsonObject, transitionDigest: string, sequence: number | null): void {
-    const put = () => this.stmt.putProposal.run(id, corridorId, role, JSON.stringify(proposal), transitionDigest, sequence, Date.now());
-    if (this.db.inTransaction) put(); // the caller's transaction decides (PeeringService commits proposals durably)
-    else this.durably(put);
+  /**
+   * Proposals this sequencer is about to apply, committed durably (one fsync) before the corridor sees them: a
+   * proposal applied once must be known as applied after any crash, or a re-sent copy would be applied again.
+   */
+  recordAppliedProposals(corridorId: string, proposals: ReadonlyArray<{ id: string; proposal: JsonObject }>): void {
+    this.transaction(() => {
+      for (const { id, proposal } of proposals) this.stmt.putProposal.run(id, corridorId, 'applied', JSON.stringify(proposal), '', null, Date.now());
+    }, true);
   }
 
   /**

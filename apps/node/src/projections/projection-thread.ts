@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { RebuildOptions, RebuildResult, RunningProjection } from '@corridor/compliance';
-import { comparePositions, formatPosition, type GlobalPosition } from '@corridor/ledger';
+import { Deferred, PositionWaiters, type RebuildOptions, type RebuildResult, type RunningProjection } from '@corridor/compliance';
+import type { GlobalPosition } from '@corridor/ledger';
 import type { ProjectionReport, ProjectionRequest, ProjectionSnapshot, ProjectionWorkerData } from './projection-worker';
 
 /** What the node asks of the projections that run it (ProjectionHost of @corridor/compliance, or its thread). */
@@ -28,26 +28,6 @@ require(workerData.modulePath).runProjectionWorker().catch((e) => {
 
 type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
 
-class Deferred {
-  readonly promise: Promise<void>;
-  settled = false;
-  private res!: () => void;
-  private rej!: (e: unknown) => void;
-  constructor() {
-    this.promise = new Promise<void>((res, rej) => {
-      this.res = res;
-      this.rej = rej;
-    });
-    this.promise.catch(() => undefined);
-  }
-  resolve(): void {
-    if (!this.settled) (this.settled = true), this.res();
-  }
-  reject(e: unknown): void {
-    if (!this.settled) (this.settled = true), this.rej(e);
-  }
-}
-
 function errorFrom(e: { name: string; message: string; stack?: string }): Error {
   const error = new Error(e.message);
   error.name = e.name;
@@ -66,7 +46,7 @@ class MirroredProjection implements RunningProjection {
   error: unknown;
   private readonly caughtUpLatch = new Deferred();
   private readonly doneLatch = new Deferred();
-  private waiters: { target: GlobalPosition; d: Deferred }[] = [];
+  private readonly waiters = new PositionWaiters(this);
 
   constructor(
     snapshot: ProjectionSnapshot,
@@ -98,7 +78,7 @@ class MirroredProjection implements RunningProjection {
       this.caughtUpLatch.reject(new Error(`projection ${this.name} stopped before catching up`));
       this.doneLatch.resolve();
     }
-    this.settleWaiters();
+    this.waiters.settle();
   }
 
   /** The thread failed or ended without a last report. */
@@ -112,20 +92,7 @@ class MirroredProjection implements RunningProjection {
   }
 
   waitFor(target: GlobalPosition): Promise<void> {
-    const d = new Deferred();
-    this.waiters.push({ target, d });
-    this.settleWaiters();
-    return d.promise;
-  }
-
-  private settleWaiters(): void {
-    this.waiters = this.waiters.filter(({ target, d }) => {
-      if (this.position !== undefined && comparePositions(this.position, target) >= 0) d.resolve();
-      else if (this.state === 'failed') d.reject(this.error);
-      else if (this.state === 'stopped') d.reject(new Error(`projection ${this.name} stopped before position ${formatPosition(target)}`));
-      else return true;
-      return false;
-    });
+    return this.waiters.add(target);
   }
 
   stop(): Promise<void> {

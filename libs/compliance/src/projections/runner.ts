@@ -1,4 +1,5 @@
 import { comparePositions, formatPosition, type AllFilter, type EventStore, type GlobalPosition, type StoredEvent } from '@corridor/ledger';
+import { Deferred, PositionWaiters } from './position-waiters';
 import type { ProjectionStore } from '../store/port';
 import type { ProjectionDefinition, ProjectionHandler } from './definition';
 import { decodeStoredEvent, type LedgerRecord } from './ledger-record';
@@ -70,24 +71,6 @@ export interface RunningProjection {
   stop(): Promise<void>;
 }
 
-class Deferred {
-  readonly promise: Promise<void>;
-  resolve!: () => void;
-  reject!: (e: unknown) => void;
-  settled = false;
-  constructor() {
-    this.promise = new Promise<void>((res, rej) => {
-      this.resolve = () => {
-        if (!this.settled) (this.settled = true), res();
-      };
-      this.reject = (e) => {
-        if (!this.settled) (this.settled = true), rej(e);
-      };
-    });
-    this.promise.catch(() => undefined);
-  }
-}
-
 /** The per-projection state of a group. */
 class Target implements RunningProjection {
   readonly name: string;
@@ -113,7 +96,7 @@ class Target implements RunningProjection {
   inflight: { readonly promise: Promise<void>; readonly heads: ReadonlyMap<string, number>; readonly position: GlobalPosition } | undefined;
   readonly caughtUpLatch = new Deferred();
   readonly doneLatch = new Deferred();
-  private waiters: { target: GlobalPosition; d: Deferred }[] = [];
+  private readonly waiters = new PositionWaiters(this);
   stopRequested = false;
 
   constructor(
@@ -152,20 +135,11 @@ class Target implements RunningProjection {
   }
 
   waitFor(target: GlobalPosition): Promise<void> {
-    const d = new Deferred();
-    this.waiters.push({ target, d });
-    this.settleWaiters();
-    return d.promise;
+    return this.waiters.add(target);
   }
 
   settleWaiters(): void {
-    this.waiters = this.waiters.filter(({ target, d }) => {
-      if (this.position !== undefined && comparePositions(this.position, target) >= 0) d.resolve();
-      else if (this.state === 'failed') d.reject(this.error);
-      else if (this.state === 'stopped') d.reject(new Error(`projection ${this.name} stopped before position ${formatPosition(target)}`));
-      else return true;
-      return false;
-    });
+    this.waiters.settle();
   }
 
   fail(e: unknown): void {

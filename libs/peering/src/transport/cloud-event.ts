@@ -230,6 +230,11 @@ function parseEnvelopeText(input: string | Uint8Array, what: 'envelope' | 'batch
   }
 }
 
+/** Checks an already parsed structured-mode CloudEvent as {@link decodeCloudEvent} does (a node's request body). */
+export function checkCloudEvent(parsed: JsonValue): PeerCloudEvent {
+  return checkEnvelope(parsed);
+}
+
 /**
  * Checks a batched-mode CloudEvents value (already parsed JSON: an array of 1..{@link MAX_PEER_BATCH_EVENTS}
  * structured events), each as {@link decodeCloudEvent} does. All or nothing: one bad event refuses the batch, naming

@@ -480,11 +480,26 @@ export class KafkaPeerTransport implements PeerTransport {
     if (this.stopping || this.consumer !== consumer || !this.handler) return;
     const next = (BigInt(message.offset) + 1n).toString();
     const where = `${topic}[${partition}]@${message.offset}`;
-    if (message.value === null) {
-      // A tombstone (deletes a key of the compacted checkpoints topic): nothing to deliver.
-      await this.commit(consumer, topic, partition, next);
-      return;
+    const event = this.deliverable(message, where);
+    if (event) {
+      try {
+        await this.handler(event.data, { source: event.source, id: event.id, traceparent: acceptTraceparent(headerText(message.headers?.traceparent)) });
+      } catch (err) {
+        this.handlerFailed(consumer, topic, partition, message.offset, err, (attempt, delay) => `${event.data.kind} ${event.id} (${where}, attempt ${attempt}): ${errorText(err)}; redelivering in ${delay} ms`);
+        return;
+      }
+      this.failures.delete(`${topic}\0${partition}`);
     }
+    await this.commit(consumer, topic, partition, next);
+  }
+
+  /**
+   * The peer message a record carries, or undefined when there is nothing to hand over: a tombstone (it deletes a key
+   * of the compacted checkpoints topic), this node's own message, or a record that does not decode (logged; it can
+   * never become valid).
+   */
+  private deliverable(message: EachMessagePayload['message'], where: string): PeerCloudEvent | undefined {
+    if (message.value === null) return undefined;
     let event: PeerCloudEvent;
     try {
       const contentType = headerText(message.headers?.['content-type']);
@@ -494,29 +509,22 @@ export class KafkaPeerTransport implements PeerTransport {
       event = decodeCloudEvent(message.value);
     } catch (err) {
       this.logger.warn(`peering/kafka: skipping malformed message ${where}: ${errorText(err)}`);
-      await this.commit(consumer, topic, partition, next);
-      return;
+      return undefined;
     }
-    if (event.source === this.selfDid) {
-      await this.commit(consumer, topic, partition, next);
-      return;
-    }
+    return event.source === this.selfDid ? undefined : event;
+  }
+
+  /**
+   * A handler rejected the record at `offset`: counted per partition (the backoff grows with consecutive failures),
+   * logged at the first and every tenth attempt, and delivered again from there after the backoff.
+   */
+  private handlerFailed(consumer: Consumer, topic: string, partition: number, offset: string, err: unknown, describe: (attempt: number, delay: number) => string): void {
     const key = `${topic}\0${partition}`;
-    try {
-      await this.handler(event.data, { source: event.source, id: event.id, traceparent: acceptTraceparent(headerText(message.headers?.traceparent)) });
-    } catch (err) {
-      const attempts = (this.failures.get(key) ?? 0) + 1;
-      this.failures.set(key, attempts);
-      const delay = backoffDelay(attempts, this.redelivery);
-      (attempts === 1 || attempts % 10 === 0 ? this.logger.warn : this.logger.debug ?? this.logger.log).call(
-        this.logger,
-        `peering/kafka: handler rejected ${event.data.kind} ${event.id} (${where}, attempt ${attempts}): ${errorText(err)}; redelivering in ${delay} ms`,
-      );
-      this.redeliverLater(consumer, topic, partition, message.offset, delay);
-      return;
-    }
-    this.failures.delete(key);
-    await this.commit(consumer, topic, partition, next);
+    const attempts = (this.failures.get(key) ?? 0) + 1;
+    this.failures.set(key, attempts);
+    const delay = backoffDelay(attempts, this.redelivery);
+    (attempts === 1 || attempts % 10 === 0 ? this.logger.warn : this.logger.debug ?? this.logger.log).call(this.logger, `peering/kafka: handler rejected ${describe(attempts, delay)}`);
+    this.redeliverLater(consumer, topic, partition, offset, delay);
   }
 
   /**
@@ -542,38 +550,20 @@ export class KafkaPeerTransport implements PeerTransport {
       resolveOffset(last);
       await this.commit(consumer, topic, partition, (BigInt(last) + 1n).toString());
     }
-    const key = `${topic}\0${partition}`;
     if (failedAt !== -1) {
-      const attempts = (this.failures.get(key) ?? 0) + 1;
-      this.failures.set(key, attempts);
-      const delay = backoffDelay(attempts, this.redelivery);
+      const { offset, what } = handed[failedAt]!;
       const err = (outcomes[failedAt] as PromiseRejectedResult).reason;
-      (attempts === 1 || attempts % 10 === 0 ? this.logger.warn : this.logger.debug ?? this.logger.log).call(
-        this.logger,
-        `peering/kafka: handler rejected ${handed[failedAt]!.what} (attempt ${attempts}): ${errorText(err)}; redelivering from there in ${delay} ms`,
-      );
-      this.redeliverLater(consumer, topic, partition, handed[failedAt]!.offset, delay);
+      this.handlerFailed(consumer, topic, partition, offset, err, (attempt, delay) => `${what} (attempt ${attempt}): ${errorText(err)}; redelivering from there in ${delay} ms`);
       return;
     }
-    this.failures.delete(key);
+    this.failures.delete(`${topic}\0${partition}`);
     await heartbeat().catch(() => undefined);
   }
 
-  /** One message of a batch: decoded and handed to the handler; resolves when there is nothing (more) to do. */
+  /** One message of a batch handed to the handler; resolves at once when there is nothing to hand over. */
   private handOver(handler: PeerMessageHandler, message: EachMessagePayload['message'], where: string): Promise<void> {
-    if (message.value === null) return Promise.resolve(); // a tombstone of the compacted checkpoints topic
-    let event: PeerCloudEvent;
-    try {
-      const contentType = headerText(message.headers?.['content-type']);
-      if (contentType !== undefined && !isCloudEventsContentType(contentType)) {
-        throw new PeerMessageFormatError(`content-type header ${JSON.stringify(contentType.slice(0, 100))} is not ${CLOUDEVENTS_JSON_CONTENT_TYPE}`, 'content-type');
-      }
-      event = decodeCloudEvent(message.value);
-    } catch (err) {
-      this.logger.warn(`peering/kafka: skipping malformed message ${where}: ${errorText(err)}`);
-      return Promise.resolve();
-    }
-    if (event.source === this.selfDid) return Promise.resolve();
+    const event = this.deliverable(message, where);
+    if (!event) return Promise.resolve();
     try {
       return handler(event.data, { source: event.source, id: event.id, traceparent: acceptTraceparent(headerText(message.headers?.traceparent)) });
     } catch (err) {
