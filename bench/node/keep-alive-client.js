@@ -27,6 +27,12 @@ class KeepAliveClient {
     return this.send(Buffer.concat([Buffer.from(head), data]));
   }
 
+  /** GETs `path`; resolves with `{status, text}`. */
+  get(path, headers = {}) {
+    const extra = Object.entries({ ...this.headers, ...headers }).map(([name, value]) => `${name}: ${value}\r\n`).join('');
+    return this.send(Buffer.from(`GET ${path} HTTP/1.1\r\nHost: ${this.host}:${this.port}\r\n${extra}\r\n`));
+  }
+
   send(request) {
     if (this.pending) return Promise.reject(new Error('one request at a time'));
     return new Promise((resolve, reject) => {

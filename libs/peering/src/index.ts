@@ -5,4 +5,5 @@ export * from './inbound/proposal';
 export * from './transport/cloud-event';
 export * from './transport/transport-support';
 export * from './transport/http-transport';
+export * from './transport/node-http-fetch';
 export * from './transport/kafka-transport';

@@ -47,6 +47,14 @@ export class NodeConfig {
   @IsIn(['full', 'normal'])
   sqliteDurability: 'full' | 'normal' = 'full';
 
+  /**
+   * Where the SQLite ledger commits: `thread` (a writer thread, so the fsync never blocks the event loop), `inline`
+   * (on the event loop), or `auto`: the thread when the machine has more than two cores. With two, the thread competes
+   * with the event loop for the same cores and every commit waits for it to be scheduled (spec/event-store.md).
+   */
+  @IsIn(['auto', 'thread', 'inline'])
+  sqliteWriter: 'auto' | 'thread' | 'inline' = 'auto';
+
   /** Worker threads that sign receipts off the event loop (0: sign on the event loop). */
   @IsInt() @Min(0) @Max(16)
   signingWorkers = 1;
@@ -253,6 +261,7 @@ export const ENVIRONMENT: Record<string, keyof NodeConfig> = {
   CORRIDOR_EVENT_STORE: 'eventStore',
   EVENTSTORE_URL: 'eventStoreUrl',
   CORRIDOR_SQLITE_DURABILITY: 'sqliteDurability',
+  CORRIDOR_SQLITE_WRITER: 'sqliteWriter',
   CORRIDOR_SIGNING_WORKERS: 'signingWorkers',
   CORRIDOR_MAX_BODY_BYTES: 'maxBodyBytes',
   CORRIDOR_SCHEDULER_INTERVAL_MS: 'schedulerIntervalMs',

@@ -317,12 +317,21 @@ export class PeeringService implements OnApplicationBootstrap, OnApplicationShut
   /** Appends receipts that passed the inbound checks, co-signs them, and drains the buffer behind them. */
   private async appendReceived(p: CorridorPeering, receipts: JsonObject[]): Promise<void> {
     const asSequenced = receipts.map((r) => ({ ...(withoutKeys(r, 'proof') as JsonObject), proof: proofList(r)[0] as JsonObject }));
+    const importing = this.store.importReceived(this.corridors, p.corridorId, p.stream, asSequenced, (view) => {
+      if (view.state.lifecycle !== 'ACTIVE') {
+        throw new PeeringRefusal('not-active', `corridor ${p.corridorId} is ${view.state.lifecycle}: no receipt is accepted until it is ACTIVE again`);
+      }
+    });
+    // The co-signatures are computed while the append commits (the thread would otherwise wait for the fsync); they
+    // are stored and sent only once the receipts are durable, and thrown away if the append is refused.
+    let proofs: JsonObject[] | undefined;
     try {
-      await this.store.importReceived(this.corridors, p.corridorId, p.stream, asSequenced, (view) => {
-        if (view.state.lifecycle !== 'ACTIVE') {
-          throw new PeeringRefusal('not-active', `corridor ${p.corridorId} is ${view.state.lifecycle}: no receipt is accepted until it is ACTIVE again`);
-        }
-      });
+      proofs = receipts.map((r) => this.cosignatureOf(r));
+    } catch {
+      proofs = undefined; // signed again below, where a failure is reported as it happens
+    }
+    try {
+      await importing;
     } catch (e) {
       if (e instanceof PeeringRefusal) return this.refuse('receipt', e.reason, e.message);
       // The ledger's own checks refused it: it will never be accepted, so it is dropped, not redelivered.
@@ -338,7 +347,7 @@ export class PeeringService implements OnApplicationBootstrap, OnApplicationShut
         if (isJsonObject(r.transition)) this.peeringStore.settleSentByTransition(p.corridorId, digestOf(r.transition), r.sequence as number);
       }
     });
-    await this.cosignHeldBatch(p, receipts);
+    await this.cosignHeldBatch(p, receipts, proofs);
     const buffer = this.buffered.get(p.corridorId);
     const last = receipts[receipts.length - 1]!.sequence as number;
     const next = buffer?.get(last + 1);
@@ -350,19 +359,27 @@ export class PeeringService implements OnApplicationBootstrap, OnApplicationShut
    * This node's co-signature of a receipt it holds, sent to the peers. Dated with the receipt's own time (to the
    * second), so co-signing again — after a crash between the append and the co-signature — gives the same bytes.
    */
-  private cosignHeld(p: CorridorPeering, receipt: JsonObject): Promise<void> {
+  private cosignHeld(p: CorridorPeering, receipt: JsonObject, precomputed?: JsonObject): Promise<void> {
     return cosignSpan({ corridorId: p.corridorId, sequence: receipt.sequence as number }, async () => {
-      const proof = cosign(receipt, this.key, utcSeconds(new Date(Date.parse(receipt.timestamp as string)))) as unknown as JsonObject;
+      const proof = precomputed ?? this.cosignatureOf(receipt);
       this.peeringStore.addCosignature(p.stream, receipt.sequence as number, this.key.did, receipt.next_root as string, proof);
       await this.send({ kind: 'cosignature', corridor_id: p.corridorId, sequence: receipt.sequence as number, next_root: receipt.next_root as string, proof }, p.peers);
     });
   }
 
-  /** `cosignHeld` for consecutive receipts just appended, their co-signatures stored in one transaction. */
-  private async cosignHeldBatch(p: CorridorPeering, receipts: readonly JsonObject[]): Promise<void> {
-    if (receipts.length === 1) return this.cosignHeld(p, receipts[0]!);
+  /** This node's co-signature of a receipt, dated with the receipt's own time (see cosignHeld). */
+  private cosignatureOf(receipt: JsonObject): JsonObject {
+    return cosign(receipt, this.key, utcSeconds(new Date(Date.parse(receipt.timestamp as string)))) as unknown as JsonObject;
+  }
+
+  /**
+   * `cosignHeld` for consecutive receipts just appended, their co-signatures stored in one transaction
+   * (`precomputed`: the co-signatures made while the append committed).
+   */
+  private async cosignHeldBatch(p: CorridorPeering, receipts: readonly JsonObject[], precomputed?: readonly JsonObject[]): Promise<void> {
+    if (receipts.length === 1) return this.cosignHeld(p, receipts[0]!, precomputed?.[0]);
     return cosignSpan({ corridorId: p.corridorId, sequence: receipts[0]!.sequence as number }, async () => {
-      const proofs = receipts.map((r) => cosign(r, this.key, utcSeconds(new Date(Date.parse(r.timestamp as string)))) as unknown as JsonObject);
+      const proofs = precomputed ?? receipts.map((r) => this.cosignatureOf(r));
       this.peeringStore.transaction(() => {
         receipts.forEach((r, i) => this.peeringStore.addCosignature(p.stream, r.sequence as number, this.key.did, r.next_root as string, proofs[i]!));
       });

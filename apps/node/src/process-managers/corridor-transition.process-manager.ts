@@ -1,7 +1,7 @@
 import { Inject, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { CommandBus, EventsHandler, type IEventHandler } from '@nestjs/cqrs';
 import { DomainError } from '@corridor/domain';
-import { comparePositions, EVENT_STORE, type EventStore, type GlobalPosition } from '@corridor/ledger';
+import { EVENT_STORE, type EventStore } from '@corridor/ledger';
 import { parseJsonText, type JsonObject, type TransitionEnvelope } from '@corridor/protocol';
 import { ChainReader, MAX_PAGE } from '../chains/chain-reader';
 import type { NodeConfig } from '../config/node-config';
@@ -11,8 +11,7 @@ import { requestContext } from '../idempotency/request-context';
 import { NODE_CONFIG } from '../infrastructure/tokens';
 import { AggregateReceiptsAppended } from './aggregate-receipts-appended.event';
 import { corridorTransitionOf, REQUESTING_STREAM_PREFIXES, transitionKey, type CorridorTransitionRequest } from './corridor-transition-request';
-
-const SCAN_PAGE = 500;
+import { StreamPrefixScan } from './stream-prefix-scan';
 
 /**
  * Records in the corridor what sagas and disputes ask of it: a completed or compensated migration step
@@ -32,17 +31,19 @@ export class CorridorTransitionProcessManager implements IEventHandler<Aggregate
   /** Per corridor: the transitions its state channel holds, read up to `after`. */
   private readonly recorded = new Map<string, { after: number; keys: Set<string> }>();
   private readonly warned = new Set<string>();
-  private scannedTo: GlobalPosition | undefined;
+  private readonly requesting: StreamPrefixScan;
   private work: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
 
   constructor(
-    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(EVENT_STORE) store: EventStore,
     @Inject(NODE_CONFIG) private readonly config: NodeConfig,
     private readonly commands: CommandBus,
     private readonly chains: ChainReader,
-  ) {}
+  ) {
+    this.requesting = new StreamPrefixScan(store, REQUESTING_STREAM_PREFIXES);
+  }
 
   handle(event: AggregateReceiptsAppended): void {
     for (const { stream, receipt } of event.receipts) {
@@ -93,17 +94,11 @@ export class CorridorTransitionProcessManager implements IEventHandler<Aggregate
   }
 
   /** Reads saga and dispute receipts appended since the last scan and queues what they ask for. */
-  private async scan(): Promise<void> {
-    for (;;) {
-      const page = await this.store.readAll({ fromPosition: this.scannedTo, maxCount: SCAN_PAGE, filter: { on: 'stream', prefixes: [...REQUESTING_STREAM_PREFIXES] } });
-      for (const event of page) {
-        if (this.scannedTo && comparePositions(event.position, this.scannedTo) <= 0) continue;
-        const request = corridorTransitionOf(event.stream, parseJsonText(event.data) as JsonObject);
-        if (request) this.pending.set(request.key, request);
-        this.scannedTo = event.position;
-      }
-      if (page.length < SCAN_PAGE) return;
-    }
+  private scan(): Promise<void> {
+    return this.requesting.pass((event) => {
+      const request = corridorTransitionOf(event.stream, parseJsonText(event.data) as JsonObject);
+      if (request) this.pending.set(request.key, request);
+    });
   }
 
   private async ensureRecorded(request: CorridorTransitionRequest): Promise<void> {

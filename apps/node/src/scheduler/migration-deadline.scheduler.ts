@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { CommandBus, EventBus } from '@nestjs/cqrs';
 import { migrationSaga, nextSchedulerInstruction } from '@corridor/domain';
-import { comparePositions, EVENT_STORE, type EventStore, type GlobalPosition } from '@corridor/ledger';
+import { EVENT_STORE, type EventStore } from '@corridor/ledger';
 import { AggregateStore } from '../aggregates/aggregate-store';
 import { Clock } from '../aggregates/clock';
 import type { NodeConfig } from '../config/node-config';
@@ -9,9 +9,8 @@ import { requestContext } from '../idempotency/request-context';
 import { NODE_CONFIG } from '../infrastructure/tokens';
 import { ExpireMigrationCommand } from '../migration-sagas/expire-migration/expire-migration.command';
 import { MIGRATION_STREAM_PREFIX, MigrationSagaAggregate } from '../migration-sagas/migration-saga-aggregate';
+import { StreamPrefixScan } from '../process-managers/stream-prefix-scan';
 import { CompensationStepDue } from './compensation-step-due.event';
-
-const SCAN_PAGE = 500;
 
 /** One open saga and what the scheduler decided about it on its last pass. */
 export interface OpenMigration {
@@ -39,21 +38,23 @@ export class MigrationDeadlineScheduler implements OnApplicationBootstrap, OnMod
   private readonly open = new Map<string, OpenMigration | null>();
   /** (saga, step, attempt) already announced; (saga, step, failures) already escalated to the log. */
   private readonly announced = new Set<string>();
-  private scannedTo: GlobalPosition | undefined;
+  private readonly sagaStreams: StreamPrefixScan;
   private work: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private passes = 0;
 
   constructor(
-    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(EVENT_STORE) store: EventStore,
     @Inject(NODE_CONFIG) private readonly config: NodeConfig,
     private readonly aggregates: AggregateStore,
     private readonly sagas: MigrationSagaAggregate,
     private readonly commands: CommandBus,
     private readonly events: EventBus,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.sagaStreams = new StreamPrefixScan(store, [MIGRATION_STREAM_PREFIX]);
+  }
 
   onApplicationBootstrap(): void {
     this.timer = setInterval(() => void this.tick(), this.config.schedulerIntervalMs);
@@ -98,17 +99,11 @@ export class MigrationDeadlineScheduler implements OnApplicationBootstrap, OnMod
   }
 
   /** Adds every saga stream appended to since the last pass to the open set (a terminal saga leaves it again). */
-  private async discover(): Promise<void> {
-    for (;;) {
-      const page = await this.store.readAll({ fromPosition: this.scannedTo, maxCount: SCAN_PAGE, filter: { on: 'stream', prefixes: [MIGRATION_STREAM_PREFIX] } });
-      for (const event of page) {
-        if (this.scannedTo && comparePositions(event.position, this.scannedTo) <= 0) continue;
-        const id = event.stream.slice(MIGRATION_STREAM_PREFIX.length);
-        if (!this.open.has(id)) this.open.set(id, null);
-        this.scannedTo = event.position;
-      }
-      if (page.length < SCAN_PAGE) return;
-    }
+  private discover(): Promise<void> {
+    return this.sagaStreams.pass((event) => {
+      const id = event.stream.slice(MIGRATION_STREAM_PREFIX.length);
+      if (!this.open.has(id)) this.open.set(id, null);
+    });
   }
 
   private async attend(id: string, now: string): Promise<void> {

@@ -25,6 +25,7 @@ import {
   type EventStore,
   type EventToAppend,
   type ExpectedRevision,
+  type GlobalPosition,
   type ReadAllOptions,
   type ReadStreamOptions,
   type StoredEvent,
@@ -145,6 +146,21 @@ export class EsdbEventStore implements EventStore {
     } catch (e) {
       throw mapError(e);
     }
+  }
+
+  /** The last event of `$all`, read backwards (system events count: their positions are log positions too). */
+  async headPosition(): Promise<GlobalPosition | undefined> {
+    let head: GlobalPosition | undefined;
+    try {
+      // Iterated to its end rather than left at the first event: an abandoned gRPC read would never finish.
+      for await (const resolved of this.client.readAll({ fromPosition: END, direction: BACKWARDS, maxCount: 1 })) {
+        const p = resolved.event?.position;
+        if (p) head = { commit: p.commit, prepare: p.prepare };
+      }
+    } catch (e) {
+      throw mapError(e);
+    }
+    return head;
   }
 
   subscribeToAll(options: SubscribeToAllOptions = {}): AllSubscription {

@@ -105,6 +105,14 @@ export interface EventStore {
   readLast(stream: string): Promise<StoredEvent | undefined>;
   /** Events of all streams in global commit order (system streams of a server excluded). */
   readAll(options?: ReadAllOptions): Promise<StoredEvent[]>;
+  /**
+   * The position of the last event of the global log (a server's system events included), or undefined while the
+   * log is empty. Every event at or before it is committed, so a `readAll` begun after this call returns all of
+   * those it keeps: a reader that took the head first may, once that read reaches the end of the log, resume from
+   * the head instead of from the last event its filter kept. Optional so that test doubles and wrappers need not
+   * offer it; such a reader then simply cannot skip what its filter left out.
+   */
+  headPosition?(): Promise<GlobalPosition | undefined>;
   subscribeToAll(options?: SubscribeToAllOptions): AllSubscription;
   close(): Promise<void>;
 }

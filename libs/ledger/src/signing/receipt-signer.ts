@@ -59,18 +59,27 @@ export interface WorkerPoolSignerOptions {
   readonly verificationMethod?: string;
   /** Batches smaller than this are not split between workers. Default 32. */
   readonly minChunk?: number;
+  /**
+   * Fewer receipts than this in one turn of the event loop are signed on the calling thread (default 8; 0 never).
+   * Handing a receipt to a worker (a structured clone each way, a thread wake-up) costs about as much as signing it,
+   * so the workers pay only when batches are large (high load); at moderate load the hop is pure latency and CPU.
+   */
+  readonly inlineBelow?: number;
 }
 
 /**
  * Signs in worker threads, so the event loop keeps building receipts (and committing) while signatures are
  * computed: Ed25519 signing and the canonical serialisation of the signed receipt are the most expensive steps
- * of an append. Batches are split across the workers; results come back in order.
+ * of an append. Batches are split across the workers; results come back in order. Small batches (`inlineBelow`)
+ * are signed on the calling thread: there the hop costs more than it saves.
  */
 export class WorkerPoolReceiptSigner implements ReceiptSigner {
   readonly verificationMethod: string;
   readonly parallelism: number;
   private readonly workers: SigningWorker[];
   private readonly minChunk: number;
+  private readonly inlineBelow: number;
+  private readonly inline: InlineReceiptSigner;
   private nextId = 1;
   private closed = false;
   private queued: {
@@ -83,6 +92,8 @@ export class WorkerPoolReceiptSigner implements ReceiptSigner {
   constructor(key: Ed25519KeyPair, options: WorkerPoolSignerOptions = {}) {
     this.verificationMethod = options.verificationMethod ?? key.verificationMethod;
     this.minChunk = options.minChunk ?? 32;
+    this.inlineBelow = options.inlineBelow ?? 8;
+    this.inline = new InlineReceiptSigner(key, this.verificationMethod);
     const count = Math.max(1, options.workers ?? 1);
     // One batch queued behind each busy worker, so a worker never waits for the event loop to build the next.
     this.parallelism = count + 1;
@@ -129,6 +140,10 @@ export class WorkerPoolReceiptSigner implements ReceiptSigner {
     }
     const receipts = calls.flatMap((c) => c.receipts);
     const created = calls.flatMap((c) => c.created);
+    if (receipts.length < this.inlineBelow) {
+      for (const call of calls) this.inline.sign(call.receipts, call.created).then(call.resolve, call.reject);
+      return;
+    }
     try {
       const chunks = Math.max(1, Math.min(this.workers.length, Math.floor(receipts.length / this.minChunk)));
       const size = Math.ceil(receipts.length / chunks);

@@ -10,6 +10,7 @@ import {
   type EventStore,
   type EventToAppend,
   type ExpectedRevision,
+  type GlobalPosition,
   type ReadAllOptions,
   type ReadStreamOptions,
   type StoredEvent,
@@ -209,7 +210,18 @@ export class SqliteEventStore implements EventStore {
     return this.readAllSync(options.fromPosition ? Number(options.fromPosition.commit) : 0, limit(options.maxCount), options.filter);
   }
 
-  /** Global log from `from` (inclusive), optionally filtered; synchronous. */
+  async headPosition(): Promise<GlobalPosition | undefined> {
+    this.assertOpen();
+    // MAX over the INTEGER PRIMARY KEY: one b-tree descent. Positions start at 1, so 0 is the empty log.
+    const last = this.stmt.lastPosition.get() as number;
+    return last === 0 ? undefined : { commit: BigInt(last), prepare: BigInt(last) };
+  }
+
+  /**
+   * Global log from `from` (inclusive), optionally filtered; synchronous. The filtered read walks the primary key
+   * from `from` and tests the prefix on each row it passes: its cost is the rows from `from` on up to the page's
+   * last match (all of them when few match), not the size of the log — readers keep `from` near the head.
+   */
   readAllSync(from: number, maxCount: number, filter?: AllFilter): StoredEvent[] {
     if (!filter) return (this.stmt.readAll.all(from, maxCount) as EventRow[]).map(toStoredEvent);
     const column = filter.on === 'stream' ? 'stream' : 'type';

@@ -12,6 +12,7 @@ import {
   isTraceparent,
   PeerMessageFormatError,
 } from './cloud-event';
+import { nodeHttpFetch, type PeerFetchInit } from './node-http-fetch';
 import type { PeerDirectory, PeerMessage, PeerMessageHandler, PeerTransport } from './peer-message';
 import { backoffDelay, checkBackoff, consoleWarningsLogger, errorText, isTimeoutError, signedAuthorization } from './transport-support';
 import type { BackoffOptions, PeerTransportLogger } from './transport-support';
@@ -30,7 +31,8 @@ import type { BackoffOptions, PeerTransportLogger } from './transport-support';
 /** The path a node serves inbound peer messages on. */
 export const PEER_MESSAGES_PATH = '/peering/messages';
 
-export type FetchLike = typeof fetch;
+/** What the transport needs of `fetch` (the global `fetch` is one; the default is {@link nodeHttpFetch}). */
+export type FetchLike = (url: string, init: PeerFetchInit) => Promise<Response>;
 
 /** Request headers as node's `IncomingHttpHeaders`, Express or a plain record give them (names in any case). */
 export type InboundHeaders = Readonly<Record<string, string | readonly string[] | undefined>>;
@@ -139,7 +141,7 @@ export class HttpPeerTransport implements PeerTransport {
     }
     this.selfDid = options.selfDid;
     this.peers = options.peers;
-    this.fetchImpl = options.fetchImpl ?? ((input, init) => fetch(input, init));
+    this.fetchImpl = options.fetchImpl ?? nodeHttpFetch();
     this.retry = checkBackoff(options.retry ?? DEFAULT_RETRY, 'HttpPeerTransport retry');
     this.requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
     this.maxQueuedPerPeer = options.maxQueuedPerPeer ?? 100_000;
@@ -472,7 +474,7 @@ export class PeerCatchUpClient {
   private readonly signer: Ed25519KeyPair | undefined;
 
   constructor(options: PeerCatchUpClientOptions = {}) {
-    this.fetchImpl = options.fetchImpl ?? ((input, init) => fetch(input, init));
+    this.fetchImpl = options.fetchImpl ?? nodeHttpFetch();
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.signer = options.signer;
   }
