@@ -37,22 +37,32 @@ function cpuSeconds(pid) {
   }
 }
 
+/** The node closes a keep-alive connection idle for 5 s (CORRIDOR_KEEP_ALIVE_TIMEOUT_MS); the pool retires it first. */
+const MAX_IDLE_MS = 4000;
+
 /** Keep-alive connections to the sequencer, one request each at a time; a new one opens when all are busy. */
 class ClientPool {
   constructor(port) {
     this.port = port;
-    this.idle = [];
-    this.all = [];
+    this.idle = []; // { client, since }, most recently used last
+    this.all = new Set();
   }
 
   post(urlPath, body) {
-    const client = this.idle.pop() ?? this.open();
-    return client.post(urlPath, body).finally(() => this.idle.push(client));
+    let entry = this.idle.pop();
+    while (entry && Date.now() - entry.since > MAX_IDLE_MS) {
+      // Reusing it would race the node closing it (the request would fail with ECONNRESET).
+      entry.client.close();
+      this.all.delete(entry.client);
+      entry = this.idle.pop();
+    }
+    const client = entry?.client ?? this.open();
+    return client.post(urlPath, body).finally(() => this.idle.push({ client, since: Date.now() }));
   }
 
   open() {
     const client = new KeepAliveClient(this.port, { headers: { authorization: `Bearer ${TOKEN}` } });
-    this.all.push(client);
+    this.all.add(client);
     return client;
   }
 
