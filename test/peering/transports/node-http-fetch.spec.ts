@@ -71,6 +71,17 @@ describe('nodeHttpFetch', () => {
     expect(seen.map((s) => s.url)).not.toContain('/never-sent');
   });
 
+  it('sends again on a new connection when the peer had closed the idle one it reused (and only then)', async () => {
+    // The server answers, then drops the connection at once: the next request, issued in the same turn, is handed the
+    // dead keep-alive socket before its close has been read.
+    handler = (req, res) => res.end('ok', () => req.socket.destroy());
+    const fetch = nodeHttpFetch();
+    for (let i = 0; i < 5; i++) expect(await (await fetch(`${base}/again${i}`, { method: 'POST', body: 'x' })).text()).toBe('ok');
+    // Each request reached the server exactly once with its own answer: the failed attempts never got that far.
+    expect(seen.map((s) => s.url)).toEqual(['/again0', '/again1', '/again2', '/again3', '/again4']);
+    expect(new Set(seen.map((s) => s.socket)).size).toBe(5);
+  });
+
   it('rejects when nothing listens, and on a protocol it does not speak', async () => {
     const fetch = nodeHttpFetch();
     const closed = createServer();
