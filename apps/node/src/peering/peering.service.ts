@@ -322,8 +322,9 @@ export class PeeringService implements OnApplicationBootstrap, OnApplicationShut
         throw new PeeringRefusal('not-active', `corridor ${p.corridorId} is ${view.state.lifecycle}: no receipt is accepted until it is ACTIVE again`);
       }
     });
-    // The co-signatures are computed while the append commits (the thread would otherwise wait for the fsync); they
-    // are stored and sent only once the receipts are durable, and thrown away if the append is refused.
+    // The co-signatures are computed while the append is under way (with a writer thread, during its fsync, when this
+    // thread would otherwise wait); they are stored and sent only once the receipts are durable, and thrown away if
+    // the append is refused.
     let proofs: JsonObject[] | undefined;
     try {
       proofs = receipts.map((r) => this.cosignatureOf(r));
