@@ -1,6 +1,8 @@
 import { gzipSync } from 'node:zlib';
 import { EVENT_STORE, type EventStore } from '@corridor/ledger';
 import { canonicalize, digestOf, parseJsonText, type JsonObject } from '@corridor/protocol';
+import { IdempotencyStore } from '../../apps/node/src/idempotency/idempotency.store';
+import { IDEMPOTENCY_STORE } from '../../apps/node/src/infrastructure/tokens';
 import { activeCorridor } from '../support/example-corridor';
 import { startTestNode, TEST_OPERATOR_TOKEN, type TestNode } from '../support/node-harness';
 
@@ -102,6 +104,8 @@ describe('the transition lane answers as the router does', () => {
     for (const path of [LANE, ROUTER]) {
       const key = `lane-key-${path.length}`;
       const first = await send(path, valid(`K-${path.length}`), { ...json, 'idempotency-key': key });
+      // The answer is recorded before the client sees it (a replay must not depend on resolving it from the stream).
+      expect(node.app.get<IdempotencyStore>(IDEMPOTENCY_STORE).get(key)).toMatchObject({ state: 'done', answer: { status: 201 } });
       const again = await send(path, valid(`K-${path.length}`), { ...json, 'idempotency-key': key });
       const other = await send(path, valid('another'), { ...json, 'idempotency-key': key });
       expect(first.status).toBe(201);
