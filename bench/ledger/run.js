@@ -20,9 +20,8 @@
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const crypto = require('node:crypto');
 const { fork } = require('node:child_process');
-const { machine, fmt, percentile } = require('../harness');
+const { machine, fmt, percentile, ed25519SignRate } = require('../harness');
 
 const args = process.argv.slice(2);
 const arg = (name, fallback) => {
@@ -52,7 +51,7 @@ async function main() {
   const inflight = Number(arg('inflight', 256));
   const emmett = !args.includes('--no-emmett');
   console.log(`machine: ${machine()}`);
-  console.log(`calibration: node:crypto Ed25519 signatures on one core right now: ${fmt(signRate())}/s`);
+  console.log(`calibration: node:crypto Ed25519 signatures on one core right now: ${fmt(ed25519SignRate())}/s`);
   console.log(`each workload: ${seconds} s after a 1 s warm-up; fresh SQLite file; WAL + synchronous=FULL; one event per append`);
   console.log(`ledger: signing in ${workers} worker thread(s), commits in the store's writer thread\n`);
 
@@ -102,18 +101,6 @@ async function main() {
   if (args.includes('--json')) console.log(JSON.stringify(results, null, 2));
 }
 
-function signRate() {
-  const { privateKey } = crypto.generateKeyPairSync('ed25519');
-  const message = Buffer.alloc(1000, 7);
-  for (let i = 0; i < 500; i++) crypto.sign(null, message, privateKey);
-  const t0 = process.hrtime.bigint();
-  let n = 0;
-  while (Number(process.hrtime.bigint() - t0) < 5e8) {
-    for (let i = 0; i < 100; i++) crypto.sign(null, message, privateKey);
-    n += 100;
-  }
-  return n / (Number(process.hrtime.bigint() - t0) / 1e9);
-}
 
 function inChild(workload) {
   return new Promise((resolve, reject) => {
