@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import type { CommandBus } from '@nestjs/cqrs';
-import { NO_STREAM, SqliteEventStore, type ReadAllOptions } from '@corridor/ledger';
+import { NO_STREAM, SqliteEventStore } from '@corridor/ledger';
+import { appendEvents, readAllStarts } from '../../../../test/support/event-log';
 import type { ChainReader } from '../chains/chain-reader';
 import type { NodeConfig } from '../config/node-config';
 import { RecordCorridorTransitionCommand } from '../corridors/record-transition/record-transition.command';
@@ -25,19 +26,12 @@ describe('CorridorTransitionProcessManager: scanning the log', () => {
     await store.close();
   });
 
-  const append = async (stream: string, count: number) => {
-    for (let i = 0; i < count; i += 500) {
-      const n = Math.min(500, count - i);
-      await store.append(stream, Array.from({ length: n }, () => ({ id: randomUUID(), type: 'E', data: '{}' })), i === 0 ? NO_STREAM : i - 1);
-    }
-  };
+  const append = (stream: string, count: number) => appendEvents(store, stream, count);
   /** A saga receipt asking corridor `c1` for a transition. */
   const appendStep = (stream: string, step: string) => {
     const receipt = { sequence: 0, transition: { kind: 'migration.step', payload: { corridor_transition: { corridor_id: 'c1', kind: 'migration.step.completed', payload: { step } } } } };
     return store.append(stream, [{ id: randomUUID(), type: 'E', data: JSON.stringify(receipt) }], NO_STREAM);
   };
-  /** Where each `readAll` the store was asked for started (0: the start of the log). */
-  const starts = (spy: jest.SpyInstance) => spy.mock.calls.map(([o]: [ReadAllOptions]) => Number(o.fromPosition?.commit ?? 0));
 
   it('given a log of corridor events only, when passes run, then each reads from where the last one ended', async () => {
     await append('corridor-a', 3000);
@@ -46,7 +40,7 @@ describe('CorridorTransitionProcessManager: scanning the log', () => {
 
     await manager.run(true);
 
-    expect(starts(readAll)).toEqual([3000]);
+    expect(readAllStarts(readAll)).toEqual([{ commit: 3000n, prepare: 3000n }]);
     expect(recorded).toEqual([]);
   });
 
@@ -60,6 +54,6 @@ describe('CorridorTransitionProcessManager: scanning the log', () => {
     await manager.run(true);
 
     expect(recorded.map((c) => [c.corridorId, c.transition])).toEqual([['c1', { kind: 'migration.step.completed', payload: { step: 'source_lock' } }]]);
-    expect(starts(readAll)).toEqual([1000]);
+    expect(readAllStarts(readAll)).toEqual([{ commit: 1000n, prepare: 1000n }]);
   });
 });

@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import { EsdbEventStore, NO_STREAM, SqliteEventStore, type EventStore, type GlobalPosition, type ReadAllOptions, type StoredEvent } from '@corridor/ledger';
+import { EsdbEventStore, SqliteEventStore, type EventStore, type GlobalPosition, type ReadAllOptions, type StoredEvent } from '@corridor/ledger';
+import { appendEvents as append, readAllStarts as starts } from '../../../../test/support/event-log';
 import { startFakeEventStore } from '../../../../test/fakes/eventstore/fake-eventstore-server';
 import { StreamPrefixScan } from './stream-prefix-scan';
 
@@ -18,26 +18,12 @@ const stores: [string, () => Promise<{ store: Store; dispose: () => Promise<void
   }],
 ];
 
-/** Appends `count` events to `stream` (created or continued), in appends of at most 500. */
-async function append(store: EventStore, stream: string, count: number): Promise<void> {
-  let last = (await store.readLast(stream))?.revision;
-  for (let done = 0; done < count; ) {
-    const n = Math.min(500, count - done);
-    const r = await store.append(stream, Array.from({ length: n }, (_, i) => ({ id: randomUUID(), type: 'E', data: `"${stream}#${done + i}"` })), last ?? NO_STREAM);
-    last = r.nextExpectedRevision;
-    done += n;
-  }
-}
-
 /** One pass; returns the events it handed over as `stream#revision`. */
 async function pass(scan: StreamPrefixScan): Promise<string[]> {
   const seen: StoredEvent[] = [];
   await scan.pass((e) => seen.push(e));
   return seen.map((e) => `${e.stream}#${e.revision}`);
 }
-
-/** Where each `readAll` the store was asked for started (undefined: the start of the log). */
-const starts = (spy: jest.SpyInstance) => spy.mock.calls.map(([o]: [ReadAllOptions]) => o.fromPosition);
 
 describe.each(stores)('StreamPrefixScan on %s', (_name, open) => {
   let store: Store;

@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { CommandBus, EventBus } from '@nestjs/cqrs';
 import { migrationSaga } from '@corridor/domain';
-import { NO_STREAM, SqliteEventStore, type ReadAllOptions } from '@corridor/ledger';
+import { SqliteEventStore } from '@corridor/ledger';
+import { appendEvents, readAllStarts } from '../../../../test/support/event-log';
 import type { AggregateStore } from '../aggregates/aggregate-store';
 import type { Clock } from '../aggregates/clock';
 import type { NodeConfig } from '../config/node-config';
@@ -29,15 +29,8 @@ describe('MigrationDeadlineScheduler: discovering sagas', () => {
     await store.close();
   });
 
-  const append = async (stream: string, count: number) => {
-    for (let i = 0; i < count; i += 500) {
-      const n = Math.min(500, count - i);
-      await store.append(stream, Array.from({ length: n }, () => ({ id: randomUUID(), type: 'E', data: '{}' })), i === 0 ? NO_STREAM : i - 1);
-    }
-  };
+  const append = (stream: string, count: number) => appendEvents(store, stream, count);
   const openIds = () => scheduler.openMigrations().migrations.map((m) => m.migration_id);
-  /** Where each `readAll` the store was asked for started (0: the start of the log). */
-  const starts = (spy: jest.SpyInstance) => spy.mock.calls.map(([o]: [ReadAllOptions]) => Number(o.fromPosition?.commit ?? 0));
 
   it('given a log of corridor events only, when passes run, then each reads from where the last one ended', async () => {
     await append('corridor-a', 3000);
@@ -46,7 +39,7 @@ describe('MigrationDeadlineScheduler: discovering sagas', () => {
 
     await scheduler.tick();
 
-    expect(starts(readAll)).toEqual([3000]);
+    expect(readAllStarts(readAll)).toEqual([{ commit: 3000n, prepare: 3000n }]);
     expect(openIds()).toEqual([]);
   });
 
@@ -60,6 +53,6 @@ describe('MigrationDeadlineScheduler: discovering sagas', () => {
     await scheduler.tick();
 
     expect(openIds()).toEqual(['m1']);
-    expect(starts(readAll)).toEqual([1000]);
+    expect(readAllStarts(readAll)).toEqual([{ commit: 1000n, prepare: 1000n }]);
   });
 });

@@ -138,12 +138,12 @@ export class WorkerPoolReceiptSigner implements ReceiptSigner {
       for (const call of calls) call.reject(new Error('the signer is closed'));
       return;
     }
-    const receipts = calls.flatMap((c) => c.receipts);
-    const created = calls.flatMap((c) => c.created);
-    if (receipts.length < this.inlineBelow) {
+    if (calls.reduce((n, c) => n + c.receipts.length, 0) < this.inlineBelow) {
       for (const call of calls) this.inline.sign(call.receipts, call.created).then(call.resolve, call.reject);
       return;
     }
+    const receipts = calls.flatMap((c) => c.receipts);
+    const created = calls.flatMap((c) => c.created);
     try {
       const chunks = Math.max(1, Math.min(this.workers.length, Math.floor(receipts.length / this.minChunk)));
       const size = Math.ceil(receipts.length / chunks);

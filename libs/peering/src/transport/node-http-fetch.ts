@@ -47,7 +47,7 @@ function attempt(input: string | URL, init: PeerFetchInit, agents: Record<'http:
     const client = url.protocol === 'https:' ? https : url.protocol === 'http:' ? http : undefined;
     if (!client) return reject(new TypeError(`unsupported protocol ${url.protocol}`));
     const signal = init.signal;
-    if (signal?.aborted) return reject(signal.reason ?? new DOMException('This operation was aborted', 'AbortError'));
+    if (signal?.aborted) return reject(abortReason(signal));
     const body = init.body === undefined ? undefined : Buffer.from(init.body, 'utf8');
     const headers: Record<string, string | number> = { ...(init.headers ?? {}) };
     if (body) headers['content-length'] = body.length;
@@ -78,7 +78,7 @@ function attempt(input: string | URL, init: PeerFetchInit, agents: Record<'http:
       reject(stale ? new StaleConnectionError('stale keep-alive connection', { cause: e }) : e);
     }
     function onAbort(): void {
-      const reason = signal?.reason ?? new DOMException('This operation was aborted', 'AbortError');
+      const reason = abortReason(signal!);
       req.destroy(reason instanceof Error ? reason : new Error(String(reason)));
       reject(reason);
     }
@@ -86,4 +86,9 @@ function attempt(input: string | URL, init: PeerFetchInit, agents: Record<'http:
     req.on('error', fail);
     req.end(body);
   });
+}
+
+/** Why a signal aborted, as `fetch` reports it (its reason, else an `AbortError`). */
+function abortReason(signal: AbortSignal): unknown {
+  return signal.reason ?? new DOMException('This operation was aborted', 'AbortError');
 }
